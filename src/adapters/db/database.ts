@@ -1,0 +1,114 @@
+/**
+ * Opens the one database the app uses: a SQLite file (embedded mode) or a PostgreSQL pool (scaled
+ * mode), chosen by config. Both hand back `Kysely<Schema>` with the same JS types: BIGINT columns
+ * (timestamps in ms, sats, msats) read as `number` on both engines.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { DialectName } from './dialect.js';
+import type { Schema } from './schema.js';
+
+export type DatabaseConfig = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
+
+export interface Database {
+  db: Kysely<Schema>;
+  dialect: DialectName;
+  close(): Promise<void>;
+  /** Resolves when the database answers a trivial query; rejects otherwise (health checks). */
+  ping(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** PostgreSQL pool size (default 10). */
+  poolMax?: number;
+  /** PostgreSQL server-side statement_timeout in ms (default 15,000; 0 = none). */
+  statementTimeoutMs?: number;
+  /** Errors of idle pooled connections (server restart, network); without it they are dropped silently. */
+  onPoolError?: (error: Error) => void;
+}
+
+const PG_INT8 = 20;
+const PG_NUMERIC = 1700;
+
+/**
+ * int8 → number. Every BIGINT Satchel stores (ms timestamps, sats ≤ 21e14, msats ≤ 21e17 in theory)
+ * fits in 2^53 in practice: the largest possible msat amount, 2.1e18, does not, so a value beyond
+ * Number.MAX_SAFE_INTEGER fails loudly instead of silently losing precision.
+ */
+export function parseInt8(text: string): number {
+  const value = Number(text);
+  if (!Number.isSafeInteger(value)) {
+    throw new RangeError(`int8 value ${text} is beyond Number.MAX_SAFE_INTEGER and cannot be read exactly`);
+  }
+  return value;
+}
+
+/** numeric (SUM over BIGINT, AVG) → number; an integral result out of the safe range fails like int8. */
+export function parseNumeric(text: string): number {
+  if (/^-?\d+$/.test(text)) return parseInt8(text);
+  return Number(text);
+}
+
+const pgTypes = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (format !== 'binary') {
+      if (oid === PG_INT8) return parseInt8;
+      if (oid === PG_NUMERIC) return parseNumeric;
+    }
+    return pg.types.getTypeParser(oid, format ?? 'text');
+  },
+} as pg.CustomTypesConfig;
+
+function openSqlite(file: string): Database {
+  if (file !== ':memory:' && !file.startsWith('file:')) mkdirSync(dirname(file), { recursive: true });
+  const connection = new SQLite(file);
+  connection.pragma('journal_mode = WAL');
+  // WAL + NORMAL: durable across application crashes, may lose the last commits on power loss.
+  connection.pragma('synchronous = NORMAL');
+  connection.pragma('foreign_keys = ON');
+  connection.pragma('busy_timeout = 5000');
+  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: connection }) });
+  return {
+    db,
+    dialect: 'sqlite',
+    close: () => db.destroy(),
+    ping: async () => {
+      await sql`select 1`.execute(db);
+    },
+  };
+}
+
+function openPostgres(url: string, options: DatabaseOptions): Database {
+  const statementTimeout = options.statementTimeoutMs ?? 15_000;
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolMax ?? 10,
+    connectionTimeoutMillis: 2_000,
+    idleTimeoutMillis: 30_000,
+    application_name: 'satchel',
+    ...(statementTimeout > 0
+      ? { statement_timeout: statementTimeout, query_timeout: statementTimeout + 5_000 }
+      : {}),
+    // A transaction left open by a crashed request must not hold locks forever.
+    idle_in_transaction_session_timeout: 60_000,
+    types: pgTypes,
+  });
+  // An idle client's error (server restart) is emitted on the pool; unhandled, it would end the process.
+  pool.on('error', (error) => options.onPoolError?.(error));
+  const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    dialect: 'postgres',
+    close: () => db.destroy(),
+    ping: async () => {
+      await sql`select 1`.execute(db);
+    },
+  };
+}
+
+export async function createDatabase(config: DatabaseConfig, options: DatabaseOptions = {}): Promise<Database> {
+  return config.kind === 'sqlite' ? openSqlite(config.file) : openPostgres(config.url, options);
+}

@@ -1,0 +1,54 @@
+/**
+ * The notes domain's NoteStore port on Kysely (SQLite or PostgreSQL). Thin: each method is one
+ * repository call; `transaction(fn)` hands `fn` a store bound to the transaction (an atomic import).
+ */
+import type {
+  Note,
+  NoteDraft,
+  NoteListQuery,
+  NotePage,
+  NoteSearchQuery,
+  NoteStore,
+  NoteType,
+  UpsertOutcome,
+} from '../../domain/notes/types.js';
+import type { DialectName } from './dialect.js';
+import { deleteNote, getNote, listNotes, streamNotes, upsertNotes } from './repositories/notes.js';
+import type { Db } from './schema.js';
+
+export class SqlNoteStore implements NoteStore {
+  constructor(
+    private readonly db: Db,
+    private readonly dialect: DialectName,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  upsert(userId: string, rows: readonly NoteDraft[]): Promise<UpsertOutcome[]> {
+    return upsertNotes(this.db, this.dialect, userId, rows, this.clock());
+  }
+
+  get(userId: string, type: NoteType, ref: string): Promise<Note | null> {
+    return getNote(this.db, userId, type, ref);
+  }
+
+  delete(userId: string, type: NoteType, ref: string): Promise<boolean> {
+    return deleteNote(this.db, userId, type, ref);
+  }
+
+  list(userId: string, query: NoteListQuery): Promise<NotePage> {
+    return listNotes(this.db, this.dialect, userId, query);
+  }
+
+  search(userId: string, query: NoteSearchQuery): Promise<NotePage> {
+    return listNotes(this.db, this.dialect, userId, query);
+  }
+
+  streamAll(userId: string, options: { type?: NoteType } = {}): AsyncIterable<Note> {
+    return streamNotes(this.db, userId, options);
+  }
+
+  transaction<T>(fn: (store: NoteStore) => Promise<T>): Promise<T> {
+    if (this.db.isTransaction) return fn(this);
+    return this.db.transaction().execute((trx) => fn(new SqlNoteStore(trx, this.dialect, this.clock)));
+  }
+}

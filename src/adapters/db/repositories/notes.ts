@@ -1,0 +1,273 @@
+/**
+ * Notes storage: batched upserts for imports, owner-scoped reads, keyset pages, label search and
+ * export streaming. Every function takes the database (or a transaction) first and the owner's id.
+ *
+ * upsertNotes is the import's hot path: batched INSERT … ON CONFLICT DO UPDATE … WHERE <a value
+ * differs> RETURNING statements, whose answer tells inserted from updated rows, while unchanged rows
+ * are neither touched nor returned (notes-dialect.ts has their per-engine SQL, passed to Kysely
+ * pre-built: compiling an 8,000-parameter statement through the query builder for every chunk would
+ * cost more than running it). Stored rows are read first only for keys given twice in one call, whose
+ * in-order outcomes need them — reading every key first made imports ~1.5× slower (measured).
+ */
+import { CompiledQuery } from 'kysely';
+import { applyDraft, sameValues, type Note, type NoteDraft, type NoteType, type NoteValues, type UpsertOutcome } from '../../../domain/notes/types.js';
+import { decodeCursor, toPage, type Page } from '../cursor.js';
+import { toFlag, type DialectName } from '../dialect.js';
+import type { Db, NoteRow } from '../schema.js';
+import {
+  ALL_FIELDS,
+  SQLITE_REFS_PER_SELECT,
+  existingStatement,
+  labelContains,
+  maxIdStatement,
+  rowsPerUpsert,
+  upsertStatement,
+  type GivenFields,
+  type UpsertRow,
+} from './notes-dialect.js';
+
+/** Rows per export read. */
+export const NOTE_STREAM_BATCH = 1_000;
+
+export function toNote(row: NoteRow): Note {
+  return {
+    id: Number(row.id),
+    type: row.type,
+    ref: row.ref,
+    label: row.label,
+    origin: row.origin,
+    spendable: row.spendable === null ? null : row.spendable !== 0,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Upsert
+
+const keyOf = (type: string, ref: string): string => `${type}\u0000${ref}`;
+
+
+async function readExisting(db: Db, dialect: DialectName, userId: string, refs: readonly string[]): Promise<Map<string, NoteValues>> {
+  const existing = new Map<string, NoteValues>();
+  const step = dialect === 'sqlite' ? SQLITE_REFS_PER_SELECT : rowsPerUpsert(dialect);
+  for (let i = 0; i < refs.length; i += step) {
+    const statement = existingStatement(dialect, userId, refs.slice(i, i + step));
+    const result = await db.executeQuery<Pick<NoteRow, 'type' | 'ref' | 'label' | 'origin' | 'spendable'>>(
+      CompiledQuery.raw(statement.sql, statement.parameters),
+    );
+    for (const row of result.rows) {
+      existing.set(keyOf(row.type, row.ref), {
+        label: row.label,
+        origin: row.origin,
+        spendable: row.spendable === null ? null : row.spendable !== 0,
+      });
+    }
+  }
+  return existing;
+}
+
+const byKeyOrder = (a: UpsertRow, b: UpsertRow): number =>
+  a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : a.type < b.type ? -1 : a.type > b.type ? 1 : 0;
+
+function toUpsertRow(type: string, ref: string, values: Partial<NoteValues>): UpsertRow {
+  return {
+    type,
+    ref,
+    label: values.label ?? '',
+    origin: values.origin ?? null,
+    spendable: values.spendable === undefined || values.spendable === null ? null : toFlag(values.spendable),
+  };
+}
+
+/**
+ * Writes rows that share which fields they carry; answers, per key written, whether the row was
+ * inserted (true) or changed (false) — keys absent from the answer were left as they were.
+ */
+async function writeGroup(
+  db: Db,
+  dialect: DialectName,
+  userId: string,
+  rows: UpsertRow[],
+  given: GivenFields,
+  now: number,
+  maxIdBefore: number,
+  written: Map<string, boolean>,
+): Promise<void> {
+  // In key order: neighbouring inserts land on neighbouring index pages (~1.5× faster with random txids).
+  rows.sort(byKeyOrder);
+  const step = rowsPerUpsert(dialect);
+  for (let i = 0; i < rows.length; i += step) {
+    const statement = upsertStatement(dialect, userId, rows.slice(i, i + step), now, given, maxIdBefore);
+    const result = await db.executeQuery<{ type: string; ref: string; inserted: boolean | number }>(
+      CompiledQuery.raw(statement.sql, statement.parameters),
+    );
+    for (const row of result.rows) written.set(keyOf(row.type, row.ref), row.inserted === true || row.inserted === 1);
+  }
+}
+
+async function upsertInTransaction(
+  db: Db,
+  dialect: DialectName,
+  userId: string,
+  rows: readonly NoteDraft[],
+  now: number,
+): Promise<UpsertOutcome[]> {
+  const outcomes: UpsertOutcome[] = new Array(rows.length);
+  const positions = new Map<string, number[]>();
+  rows.forEach((row, i) => {
+    const key = keyOf(row.type, row.ref);
+    const at = positions.get(key);
+    if (at) at.push(i);
+    else positions.set(key, [i]);
+  });
+
+  // A key given more than once: the in-order outcome of each of its rows needs the stored values,
+  // read first; only its final values are written. Rare, so the common case reads nothing.
+  const repeatedRefs = new Set<string>();
+  for (const at of positions.values()) if (at.length > 1) repeatedRefs.add(rows[at[0]!]!.ref);
+  const stored = repeatedRefs.size > 0 ? await readExisting(db, dialect, userId, [...repeatedRefs]) : new Map<string, NoteValues>();
+
+  const groups = new Map<string, { given: GivenFields; rows: UpsertRow[] }>();
+  const addTo = (given: GivenFields, row: UpsertRow): void => {
+    const id = `${+given.label}${+given.origin}${+given.spendable}`;
+    let group = groups.get(id);
+    if (!group) groups.set(id, (group = { given, rows: [] }));
+    group.rows.push(row);
+  };
+  const single: Array<[key: string, index: number]> = [];
+  for (const [key, at] of positions) {
+    if (at.length === 1) {
+      const draft = rows[at[0]!]!;
+      single.push([key, at[0]!]);
+      addTo({ label: draft.label !== undefined, origin: draft.origin !== undefined, spendable: draft.spendable !== undefined }, toUpsertRow(draft.type, draft.ref, draft));
+      continue;
+    }
+    const first = rows[at[0]!]!;
+    const before = stored.get(key);
+    let current = before;
+    for (const i of at) {
+      const after = applyDraft(current, rows[i]!);
+      outcomes[i] = current === undefined ? 'inserted' : sameValues(current, after) ? 'unchanged' : 'updated';
+      current = after;
+    }
+    if (current && (before === undefined || !sameValues(before, current))) addTo(ALL_FIELDS, toUpsertRow(first.type, first.ref, current));
+  }
+
+  const maxId = maxIdStatement(dialect);
+  const maxIdBefore = maxId
+    ? Number((await db.executeQuery<{ max_id: number }>(CompiledQuery.raw(maxId.sql, maxId.parameters))).rows[0]?.max_id ?? 0)
+    : 0;
+  const written = new Map<string, boolean>();
+  for (const group of groups.values()) await writeGroup(db, dialect, userId, group.rows, group.given, now, maxIdBefore, written);
+  for (const [key, index] of single) {
+    const inserted = written.get(key);
+    outcomes[index] = inserted === undefined ? 'unchanged' : inserted ? 'inserted' : 'updated';
+  }
+  return outcomes;
+}
+
+/**
+ * Inserts or updates the owner's notes, in order (a later row for the same type+ref wins, also
+ * within one call), and tells per row what an in-order write did. A draft's undefined fields keep
+ * the stored values. Unchanged notes are not written, so their updated_at stays. Runs in one
+ * transaction (the caller's, when given one).
+ */
+export async function upsertNotes(
+  db: Db,
+  dialect: DialectName,
+  userId: string,
+  rows: readonly NoteDraft[],
+  now: number = Date.now(),
+): Promise<UpsertOutcome[]> {
+  if (rows.length === 0) return [];
+  if (db.isTransaction) return upsertInTransaction(db, dialect, userId, rows, now);
+  return db.transaction().execute((trx) => upsertInTransaction(trx, dialect, userId, rows, now));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Reads
+
+export async function getNote(db: Db, userId: string, type: NoteType, ref: string): Promise<Note | null> {
+  const row = await db
+    .selectFrom('notes')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .where('type', '=', type)
+    .where('ref', '=', ref)
+    .executeTakeFirst();
+  return row ? toNote(row) : null;
+}
+
+export async function deleteNote(db: Db, userId: string, type: NoteType, ref: string): Promise<boolean> {
+  const result = await db
+    .deleteFrom('notes')
+    .where('user_id', '=', userId)
+    .where('type', '=', type)
+    .where('ref', '=', ref)
+    .executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}
+
+export interface NoteListOptions {
+  type?: NoteType;
+  cursor?: string;
+  limit: number;
+}
+
+/** Newest first, keyset-paged on (created_at, id); a search when `q` is given. */
+export async function listNotes(
+  db: Db,
+  dialect: DialectName,
+  userId: string,
+  options: NoteListOptions & { q?: string },
+): Promise<Page<Note>> {
+  let query = db.selectFrom('notes as n').selectAll('n').where('n.user_id', '=', userId);
+  if (options.type !== undefined) query = query.where('n.type', '=', options.type);
+  if (options.q !== undefined && options.q !== '') query = query.where(labelContains(dialect, options.q));
+  if (options.cursor !== undefined) {
+    const after = decodeCursor(options.cursor, 'number');
+    query = query.where((eb) => eb(eb.refTuple('n.created_at', 'n.id'), '<', eb.tuple(after.createdAt, after.id)));
+  }
+  const rows = await query.orderBy('n.created_at', 'desc').orderBy('n.id', 'desc').limit(options.limit + 1).execute();
+  return toPage(rows.map(toNote), options.limit, (n) => ({ createdAt: n.createdAt, id: n.id }));
+}
+
+/** Case-insensitive substring search on labels, newest first (see notes-search.ts). */
+export function searchNotes(
+  db: Db,
+  dialect: DialectName,
+  userId: string,
+  options: NoteListOptions & { q: string },
+): Promise<Page<Note>> {
+  return listNotes(db, dialect, userId, options);
+}
+
+/** Every note of the owner, oldest first, read NOTE_STREAM_BATCH rows at a time (exports). */
+export async function* streamNotes(db: Db, userId: string, options: { type?: NoteType; batchSize?: number } = {}): AsyncGenerator<Note> {
+  const batchSize = options.batchSize ?? NOTE_STREAM_BATCH;
+  let after: { createdAt: number; id: number } | undefined;
+  for (;;) {
+    let query = db.selectFrom('notes').selectAll().where('user_id', '=', userId);
+    if (options.type !== undefined) query = query.where('type', '=', options.type);
+    if (after) {
+      const key = after;
+      query = query.where((eb) => eb(eb.refTuple('created_at', 'id'), '>', eb.tuple(key.createdAt, key.id)));
+    }
+    const rows = await query.orderBy('created_at').orderBy('id').limit(batchSize).execute();
+    for (const row of rows) yield toNote(row);
+    if (rows.length < batchSize) return;
+    const last = rows[rows.length - 1]!;
+    after = { createdAt: last.created_at, id: Number(last.id) };
+  }
+}
+
+/** How many notes the owner has (tests, admin figures). */
+export async function countNotes(db: Db, userId: string): Promise<number> {
+  const row = await db
+    .selectFrom('notes')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .where('user_id', '=', userId)
+    .executeTakeFirstOrThrow();
+  return Number(row.count);
+}

@@ -1,0 +1,16 @@
+/** The tiered cache: L1 in process (lru-cache), L2 in Redis (ioredis), pub/sub invalidation. Server-only. */
+export { TieredCache } from './tiered-cache.js';
+export { CACHE_POLICIES } from './types.js';
+export type {
+  CacheLogger,
+  CacheNamespace,
+  CachePolicy,
+  InvalidationEvent,
+  L1Stats,
+  L2State,
+  L2Stats,
+  NamespaceOptions,
+  NamespaceStats,
+  TieredCacheOptions,
+} from './types.js';
+export { hitRate } from './stats.js';

@@ -1,0 +1,145 @@
+/**
+ * The notes use cases (SPEC: Notes), owner-scoped by user id: another user's note is simply not
+ * found. Routes and jobs call these; storage and validation come in through the ports.
+ */
+import type { Readable } from 'node:stream';
+import { AppError, type ProblemItem } from '../../errors.js';
+import { importBip329Notes, exportBip329 } from './bip329.js';
+import { exportNotesCsv } from './csv-export.js';
+import { importCsvNotes } from './csv-import.js';
+import { importElectrumLabels } from './electrum-json.js';
+import type { NoteImportOptions } from './import-pipeline.js';
+import { checkNoteFields } from './note-fields.js';
+import { checkRefs } from './note-refs.js';
+import {
+  isNoteType,
+  type ImportMode,
+  type ImportProgress,
+  type Note,
+  type NoteImportReport,
+  type NotePage,
+  type NoteStore,
+  type NoteType,
+  type UpsertOutcome,
+  type ValidateRefs,
+} from './types.js';
+
+export const NOTE_IMPORT_FORMATS = ['csv', 'bip329', 'electrum'] as const;
+export type NoteImportFormat = (typeof NOTE_IMPORT_FORMATS)[number];
+export const NOTE_EXPORT_FORMATS = ['csv', 'bip329'] as const;
+export type NoteExportFormat = (typeof NOTE_EXPORT_FORMATS)[number];
+
+export const MAX_PAGE_SIZE = 500;
+export const DEFAULT_PAGE_SIZE = 50;
+/** Labels are ≤ 255 characters, so a longer query cannot match anything. */
+export const MAX_QUERY_LENGTH = 255;
+
+export interface NoteServiceDeps {
+  store: NoteStore;
+  validateRefs: ValidateRefs;
+}
+
+/** PUT sets the label; origin and spendable are changed only when given. */
+export interface PutNoteInput {
+  label: string;
+  origin?: string;
+  spendable?: boolean;
+}
+
+export interface ImportRequest {
+  format: NoteImportFormat;
+  mode?: ImportMode;
+  totalBytes?: number;
+  onProgress?: (progress: ImportProgress) => void;
+  batchSize?: number;
+}
+
+function invalid(detail: string, errors: ProblemItem[]): AppError {
+  return new AppError('invalid_input', detail, { errors });
+}
+
+export class NoteService {
+  constructor(private readonly deps: NoteServiceDeps) {}
+
+  private noteType(type: string): NoteType {
+    if (isNoteType(type)) return type;
+    throw invalid(`unknown note type ${JSON.stringify(type.slice(0, 40))}`, [
+      { field: 'type', code: 'unknown_type', message: 'type must be one of tx, addr, pubkey, input, output, xpub' },
+    ]);
+  }
+
+  /** The stored form of a ref (lower-case txid, canonical vout, normalized address) or a 400. */
+  async normalizeRef(type: string, ref: string): Promise<{ type: NoteType; ref: string }> {
+    const noteType = this.noteType(type);
+    if (ref.length === 0) throw invalid('ref is empty', [{ field: 'ref', code: 'empty', message: 'ref is empty' }]);
+    const [answer] = await checkRefs(this.deps.validateRefs, [{ type: noteType, ref }]);
+    if (answer?.ref === undefined) throw invalid(`invalid ${noteType} ref`, answer?.problems ?? []);
+    return { type: noteType, ref: answer.ref };
+  }
+
+  /** PUT /api/notes/:type/:ref — creates or replaces the note. */
+  async put(userId: string, type: string, ref: string, input: PutNoteInput): Promise<{ note: Note; outcome: UpsertOutcome }> {
+    const checked = checkNoteFields({ type, ref, ...input });
+    if (!checked.fields) throw invalid('the note is not valid', checked.problems);
+    const normalized = await this.normalizeRef(type, ref);
+    const draft = { ...checked.fields, ref: normalized.ref };
+    const [outcome] = await this.deps.store.upsert(userId, [draft]);
+    const note = await this.deps.store.get(userId, draft.type, draft.ref);
+    if (!note || !outcome) throw new Error('note vanished right after it was written');
+    return { note, outcome };
+  }
+
+  async get(userId: string, type: string, ref: string): Promise<Note> {
+    const key = await this.normalizeRef(type, ref);
+    const note = await this.deps.store.get(userId, key.type, key.ref);
+    if (!note) throw new AppError('not_found', 'no such note');
+    return note;
+  }
+
+  async delete(userId: string, type: string, ref: string): Promise<void> {
+    const key = await this.normalizeRef(type, ref);
+    if (!(await this.deps.store.delete(userId, key.type, key.ref))) throw new AppError('not_found', 'no such note');
+  }
+
+  /** GET /api/notes?type=&q=&cursor=&limit= — a search when `q` is non-empty, else the newest notes. */
+  async list(userId: string, query: { type?: string; q?: string; cursor?: string; limit?: number }): Promise<NotePage> {
+    const limit = Math.min(Math.max(query.limit ?? DEFAULT_PAGE_SIZE, 1), MAX_PAGE_SIZE);
+    const base = {
+      limit,
+      ...(query.type === undefined ? {} : { type: this.noteType(query.type) }),
+      ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
+    };
+    const q = query.q ?? '';
+    if (q.length > MAX_QUERY_LENGTH) {
+      throw invalid('search query too long', [{ field: 'q', code: 'too_long', message: `q is longer than ${MAX_QUERY_LENGTH} characters` }]);
+    }
+    if (q.includes('\u0000')) {
+      throw invalid('search query contains NUL', [{ field: 'q', code: 'invalid_characters', message: 'q contains a NUL character' }]);
+    }
+    return q === '' ? this.deps.store.list(userId, base) : this.deps.store.search(userId, { ...base, q });
+  }
+
+  async import(userId: string, input: Readable, request: ImportRequest): Promise<NoteImportReport> {
+    const options: NoteImportOptions & { batchSize?: number } = {
+      userId,
+      mode: request.mode ?? 'partial',
+      ...(request.onProgress ? { onProgress: request.onProgress } : {}),
+      ...(request.totalBytes === undefined ? {} : { totalBytes: request.totalBytes }),
+      ...(request.batchSize === undefined ? {} : { batchSize: request.batchSize }),
+    };
+    switch (request.format) {
+      case 'csv':
+        return importCsvNotes(input, this.deps, options);
+      case 'bip329':
+        return importBip329Notes(input, this.deps, options);
+      case 'electrum':
+        return importElectrumLabels(input, this.deps, options);
+    }
+  }
+
+  /** The owner's notes as a stream of text chunks (CSV or BIP-329 JSONL). */
+  export(userId: string, format: NoteExportFormat, options: { type?: NoteType } = {}): AsyncGenerator<string> {
+    const notes = this.deps.store.streamAll(userId, options);
+    return format === 'csv' ? exportNotesCsv(notes) : exportBip329(notes);
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * The performance API (SPEC: Performance): admin-only JSON under /api/performance, and /metrics in
+ * Prometheus text for a bearer METRICS_TOKEN or loopback clients.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { TieredCache } from '../../../cache/index.js';
+import { AppError } from '../../../errors.js';
+import type { AlertThresholds } from '../../../perf/alerts.js';
+import type { HistoryRange } from '../../../perf/history.js';
+import type { Metrics } from '../../../perf/metrics.js';
+import type { PerfMonitor } from '../../../perf/monitor.js';
+import type { CacheOptimizer, OptimizerSettings } from '../../../perf/optimizer.js';
+import { buildReport, reportMarkdown } from '../../../perf/report.js';
+import { sendProblem } from '../../plugins/problem-errors.js';
+import { alertThresholdsBody, namespaceParams, optimizerBody, rangeQuery, reportQuery } from './schemas.js';
+
+export interface PerformanceRouteDeps {
+  metrics: Metrics;
+  monitor: PerfMonitor;
+  cache: TieredCache;
+  optimizer: CacheOptimizer;
+  metricsToken?: string;
+}
+
+const admin = { access: 'admin', scope: 'read' } as const;
+const adminWrite = { access: 'admin', scope: 'admin' } as const;
+
+function isLoopback(ip: string): boolean {
+  return ip === '127.0.0.1' || ip === '::1' || ip === '::ffff:127.0.0.1' || ip.startsWith('127.');
+}
+
+function tokenMatches(given: string | undefined, expected: string): boolean {
+  if (!given) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+export default async function performanceRoutes(app: FastifyInstance, deps: PerformanceRouteDeps): Promise<void> {
+  const { metrics, monitor, cache, optimizer } = deps;
+
+  app.get('/metrics', { config: { access: 'public' } }, async (request: FastifyRequest, reply: FastifyReply) => {
+    const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
+    const allowed = deps.metricsToken ? tokenMatches(bearer, deps.metricsToken) : isLoopback(request.socket.remoteAddress ?? '');
+    if (!allowed) {
+      return sendProblem(reply, new AppError(deps.metricsToken ? 'unauthorized' : 'forbidden', deps.metricsToken ? 'Send METRICS_TOKEN as a bearer token' : '/metrics answers loopback clients only unless METRICS_TOKEN is set'));
+    }
+    reply.type(metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+
+  app.get('/api/performance/metrics', { config: admin }, async () => monitor.current());
+
+  app.get<{ Querystring: { range: HistoryRange } }>(
+    '/api/performance/history',
+    { config: admin, schema: { querystring: rangeQuery } },
+    async (request) => ({ instance: metrics.instanceId, range: request.query.range, ...monitor.history.range(request.query.range) }),
+  );
+
+  app.get('/api/performance/stream', { config: admin }, async (request, reply) => {
+    reply.hijack();
+    const raw = reply.raw;
+    raw.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-content-type-options': 'nosniff',
+      'x-accel-buffering': 'no',
+    });
+    raw.write(': connected\n\n');
+    const first = monitor.latest();
+    if (first) raw.write(`event: snapshot\ndata: ${JSON.stringify(first)}\n\n`);
+    const unsubscribe = monitor.subscribe((snapshot) => {
+      raw.write(`event: snapshot\ndata: ${JSON.stringify(snapshot)}\n\n`);
+    });
+    request.raw.on('close', unsubscribe);
+  });
+
+  app.get('/api/performance/health', { config: admin }, async () => {
+    const snapshot = await monitor.current();
+    const checks: Record<string, { ok: boolean; detail?: string; state?: string }> = { ...snapshot.dependencies };
+    const l2 = cache.l2State();
+    if (l2 !== 'disabled') checks.redis = { ok: l2 === 'closed', state: l2 };
+    const database = checks.database;
+    const status = database && !database.ok ? 'down' : Object.values(checks).every((c) => c.ok) ? 'ok' : 'degraded';
+    return { status, checks };
+  });
+
+  app.get('/api/performance/cache', { config: admin }, async () => ({
+    l2: cache.l2State(),
+    namespaces: cache.namespaces().map((ns) => ns.stats()),
+  }));
+
+  app.delete<{ Params: { namespace?: string } }>(
+    '/api/performance/cache/:namespace?',
+    { config: adminWrite, schema: { params: namespaceParams } },
+    async (request) => {
+      const name = request.params.namespace;
+      const targets = name ? cache.namespaces().filter((ns) => ns.name === name) : cache.namespaces();
+      if (name && targets.length === 0) throw new AppError('not_found', `No cache namespace "${name}"`);
+      await Promise.all(targets.map((ns) => ns.clear()));
+      return { cleared: targets.map((ns) => ns.name) };
+    },
+  );
+
+  app.get('/api/performance/optimizer', { config: admin }, async () => optimizer.view());
+
+  app.put<{ Body: Partial<OptimizerSettings> }>(
+    '/api/performance/optimizer',
+    { config: adminWrite, schema: { body: optimizerBody } },
+    async (request) => {
+      optimizer.configure(request.body);
+      return optimizer.view();
+    },
+  );
+
+  app.post('/api/performance/optimizer/run', { config: adminWrite }, async () => ({ decisions: await optimizer.run() }));
+
+  app.get('/api/performance/alerts', { config: admin }, async () => ({ thresholds: monitor.alerts.thresholds, ...monitor.alerts.list() }));
+
+  app.put<{ Body: Partial<AlertThresholds> }>(
+    '/api/performance/alerts/thresholds',
+    { config: adminWrite, schema: { body: alertThresholdsBody } },
+    async (request) => {
+      monitor.alerts.thresholds = { ...monitor.alerts.thresholds, ...request.body };
+      return { thresholds: monitor.alerts.thresholds };
+    },
+  );
+
+  app.get<{ Querystring: { range: HistoryRange; format: 'json' | 'md' } }>(
+    '/api/performance/report',
+    { config: admin, schema: { querystring: reportQuery } },
+    async (request, reply) => {
+      const report = buildReport({ range: request.query.range, monitor, metrics, optimizer, snapshot: await monitor.current() });
+      if (request.query.format === 'md') return reply.type('text/markdown; charset=utf-8').send(reportMarkdown(report));
+      return report;
+    },
+  );
+}

@@ -1,0 +1,46 @@
+/** Adapts what the optimizer may tune (today: the validation caches) to its OptimizerTarget shape. */
+import type { TieredCache } from '../cache/index.js';
+import type { CachedValidator } from '../domain/validation/cached-validator.js';
+import { VALIDATION_TYPES, type ValidationType } from '../validation/types.js';
+import type { OptimizerTarget } from './optimizer.js';
+
+/** A cached verdict: key (~60 B), a small frozen object (~200 B) and lru-cache's bookkeeping. */
+const VALIDATION_ENTRY_BYTES = 400;
+
+export function validationTargets(cache: TieredCache, validator: CachedValidator): OptimizerTarget[] {
+  const byName = new Map(cache.namespaces().map((ns) => [ns.name, ns]));
+  return VALIDATION_TYPES.flatMap((type: ValidationType) => {
+    const ns = byName.get(`validate:${type}`);
+    if (!ns) return [];
+    const target: OptimizerTarget = {
+      name: ns.name,
+      allowed: type === 'password' ? ['off'] : ['off', 'l1', 'l1+l2'],
+      policy: () => validator.policy(type),
+      setPolicy: (policy) => void validator.setPolicy(type, policy),
+      computeUs: () => {
+        const s = validator.stats()[type];
+        return s.meanUsUncached > 0 ? s.meanUsUncached : undefined;
+      },
+      // Only an L1-only policy measures a pure L1 hit; under l1+l2 the cached mean includes Redis hits.
+      hitUs: () => {
+        const s = validator.stats()[type];
+        return s.policy === 'l1' && s.meanUsCached > 0 ? s.meanUsCached : undefined;
+      },
+      counters: () => {
+        const s = ns.stats();
+        return {
+          lookups: s.l1.hits + s.l1.misses,
+          l1Hits: s.l1.hits,
+          l2Hits: s.l2.hits,
+          l2Misses: s.l2.misses,
+          evictions: s.l1.evictions,
+          size: s.l1.size,
+          max: s.l1.max,
+        };
+      },
+      setL1Max: (max) => ns.configure({ l1Max: max }),
+      bytesPerEntry: () => VALIDATION_ENTRY_BYTES,
+    };
+    return [target];
+  });
+}

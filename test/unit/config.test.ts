@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+describe('loadConfig', () => {
+  it('gives the embedded default with no environment', () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(3000);
+    expect(config.host).toBe('127.0.0.1');
+    expect(config.storage).toEqual({ kind: 'sqlite', file: './data/satchel.db' });
+    expect(config.redisUrl).toBeUndefined();
+    expect(config.network).toBe('mainnet');
+    expect(config.registration).toBe('open');
+    expect(config.chain.backend).toBe('esplora');
+    expect(config.chain.esploraUrl).toBe('https://mempool.space/api');
+    expect(config.lightning).toEqual({ backend: 'dev' });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('switches to the scaled mode with DATABASE_URL and REDIS_URL', () => {
+    const config = loadConfig({ DATABASE_URL: 'postgres://u@h/db', REDIS_URL: 'redis://127.0.0.1:6379' });
+    expect(config.storage).toEqual({ kind: 'postgres', url: 'postgres://u@h/db' });
+    expect(config.redisUrl).toBe('redis://127.0.0.1:6379');
+  });
+
+  it.each([
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['NETWORK', 'moon'],
+    ['REGISTRATION', 'maybe'],
+    ['LOG_LEVEL', 'loud'],
+    ['DATABASE_URL', 'mysql://x'],
+    ['REDIS_URL', 'not a url'],
+    ['CHAIN_BACKEND', 'bitcoind'],
+    ['SESSION_TTL_S', '-5'],
+    ['WEBHOOK_ALLOW_PRIVATE', 'yes'],
+  ])('refuses %s=%s with one line naming the variable', (name, value) => {
+    let error: unknown;
+    try {
+      loadConfig({ [name]: value });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).variable).toBe(name);
+    expect((error as Error).message).toContain(name);
+    expect((error as Error).message).not.toContain('\n');
+  });
+
+  it('needs ELECTRUM_URL when the Electrum backend is chosen', () => {
+    expect(() => loadConfig({ CHAIN_BACKEND: 'electrum' })).toThrow(/ELECTRUM_URL/);
+    expect(loadConfig({ CHAIN_BACKEND: 'electrum', ELECTRUM_URL: 'ssl://e.example:50002' }).chain.electrumUrl).toBe(
+      'ssl://e.example:50002',
+    );
+  });
+
+  it('selects LND only with a macaroon', () => {
+    expect(() => loadConfig({ LND_REST_URL: 'https://127.0.0.1:8080' })).toThrow(/LND_MACAROON_HEX/);
+    const config = loadConfig({ LND_REST_URL: 'https://127.0.0.1:8080', LND_MACAROON_HEX: '0201' });
+    expect(config.lightning).toMatchObject({ backend: 'lnd', restUrl: 'https://127.0.0.1:8080' });
+  });
+});
