@@ -29,7 +29,8 @@ export interface Config {
   metricsToken?: string;
   registration: 'open' | 'closed';
   sessionTtlS: number;
-  chain: { backend: ChainBackendKind; esploraUrl: string; electrumUrl?: string };
+  /** syncIntervalS: background wallet re-sync period (WALLET_SYNC_INTERVAL_S, default 600; 0 = off). */
+  chain: { backend: ChainBackendKind; esploraUrl: string; electrumUrl?: string; syncIntervalS: number };
   lightning:
     | { backend: 'dev' }
     | { backend: 'lnd'; restUrl: string; macaroonHex: string; tlsCertPath?: string };
@@ -111,6 +112,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       backend: chainBackend,
       esploraUrl: url(env, 'ESPLORA_URL', ['https:', 'http:']) ?? 'https://mempool.space/api',
       ...(electrumUrl ? { electrumUrl } : {}),
+      syncIntervalS: integer(env, 'WALLET_SYNC_INTERVAL_S', 600, 0, 7 * 24 * 3600),
     },
     lightning:
       lndRestUrl && macaroonHex

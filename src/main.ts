@@ -25,6 +25,27 @@ import { CacheOptimizer } from './perf/optimizer.js';
 import { validationTargets } from './perf/targets.js';
 import { adminRoutes } from './http/routes/admin/routes.js';
 import { authRoutes } from './http/routes/auth/routes.js';
+import { chainBackendInfo } from './adapters/chain/backend-info.js';
+import { createChainBackend } from './adapters/chain/factory.js';
+import { chainProbe } from './adapters/chain/probe.js';
+import { defaultKeyCrypto } from './adapters/crypto/native-key-crypto.js';
+import { newId } from './adapters/db/accounts-store.js';
+import { createWalletStore } from './adapters/db/wallet-store.js';
+import type { AddressBlock } from './domain/wallets/address-book.js';
+import type { ChainBackend } from './domain/wallets/chain.js';
+import type { KeyCrypto } from './domain/wallets/key-crypto.js';
+import { WalletSyncScheduler } from './domain/wallets/sync-scheduler.js';
+import { WalletService } from './domain/wallets/wallet-service.js';
+import { walletRoutes } from './http/routes/wallets/routes.js';
+import { SqlIdempotencyStore } from './adapters/db/idempotency-store.js';
+import { SqlDevInvoiceStore, SqlInvoiceStore } from './adapters/db/lightning-store.js';
+import { openLightningBackend } from './adapters/lightning/backend-factory.js';
+import { Idempotency } from './domain/idempotency/idempotency.js';
+import type { LightningBackend } from './domain/lightning/backend.js';
+import type { Clock } from './domain/lightning/clock.js';
+import { InvoiceService } from './domain/lightning/invoice-service.js';
+import { InvoiceWatcher } from './domain/lightning/invoice-watcher.js';
+import { lightningRoutes } from './http/routes/lightning/routes.js';
 
 export interface Satchel {
   config: Config;
@@ -36,6 +57,11 @@ export interface Satchel {
   metrics: Metrics;
   monitor: PerfMonitor;
   optimizer: CacheOptimizer;
+  wallets: WalletService;
+  chainBackend: ChainBackend;
+  lightning: LightningBackend;
+  invoices: InvoiceService;
+  invoiceWatcher: InvoiceWatcher;
   close(): Promise<void>;
 }
 
@@ -49,6 +75,14 @@ export interface StartOptions {
   optimizerIntervalMs?: number;
   /** Tests only: other login-throttle limits. */
   throttlePolicy?: ThrottlePolicy;
+  /** Tests only: a chain backend built by the test (short timeouts), instead of one from config. */
+  chainBackend?: ChainBackend;
+  /** Tests and benchmarks: the key crypto for derivation (e.g. wrapped to count derivations). */
+  keyCrypto?: KeyCrypto;
+  /** Tests only: the clock of the Lightning node, invoices and watcher (expiry on a fake clock). */
+  lightningClock?: Clock;
+  /** Benchmarks: backend calls in flight during a bulk invoice creation (default 8). */
+  invoiceConcurrency?: number;
 }
 
 /** The accounts see the cached validator through their small port (password checks are never cached). */
@@ -96,6 +130,51 @@ export async function startSatchel(config: Config, options: StartOptions = {}): 
   });
   await accounts.ready();
 
+  // Wallets: chain backend from config, derived addresses cached range-wise in L1+L2 (deriving costs far
+  // more than a Redis round trip; they never change, so long TTLs), background re-sync unless off.
+  const chainBackend = options.chainBackend ?? createChainBackend(config.chain);
+  const walletStore = createWalletStore(database);
+  const wallets = new WalletService({
+    store: walletStore,
+    backend: chainBackend,
+    crypto: options.keyCrypto ?? defaultKeyCrypto(),
+    addressCache: cache.namespace<AddressBlock>('wallet-addresses', { policy: 'l1+l2', l1Max: 500, ttlMs: 6 * 3600_000, l2TtlMs: 7 * 24 * 3600_000 }),
+    defaultNetwork: config.network,
+    instanceId: config.instanceId,
+    newId,
+  });
+  const walletSync =
+    config.chain.backend !== 'none' && config.chain.syncIntervalS > 0
+      ? new WalletSyncScheduler({
+          store: walletStore,
+          syncer: wallets.syncer,
+          intervalMs: config.chain.syncIntervalS * 1000,
+          onError: (walletId, error) => report(`background sync of wallet ${walletId} failed`, error),
+        })
+      : undefined;
+
+  // Lightning: dev node (preimages in the database) or LND; a watcher moves stored invoices out of pending.
+  const lightningClock = options.lightningClock ? { clock: options.lightningClock } : {};
+  const lightning = await openLightningBackend(config, { devInvoiceStore: new SqlDevInvoiceStore(database.db), ...lightningClock });
+  const invoiceStore = new SqlInvoiceStore(database.db);
+  const invoiceWatcher = new InvoiceWatcher({
+    backend: lightning,
+    store: invoiceStore,
+    ...lightningClock,
+    onError: (error, context) => report(`lightning invoice watcher: ${context}`, error),
+  });
+  const invoices = new InvoiceService({
+    backend: lightning,
+    store: invoiceStore,
+    validator,
+    tracker: invoiceWatcher,
+    ...lightningClock,
+    ...(options.invoiceConcurrency ? { concurrency: options.invoiceConcurrency } : {}),
+  });
+  const idempotency = new Idempotency(new SqlIdempotencyStore(database.db), {
+    onError: (error, context) => report(context, error),
+  });
+
   // Performance: metrics on every request, a monitor that snapshots each second, the cache optimizer.
   const metrics = new Metrics(config.instanceId, { cache, validator });
   const optimizer = new CacheOptimizer(
@@ -108,7 +187,11 @@ export async function startSatchel(config: Config, options: StartOptions = {}): 
     cache,
     validator,
     optimizer,
-    probes: { database: async () => (await database.ping(), { ok: true }) },
+    probes: {
+      database: async () => (await database.ping(), { ok: true }),
+      chain: chainProbe(chainBackend),
+      lightning: async () => (await lightning.nodeInfo(), { ok: true }),
+    },
     onAlert: (alert, state) => app.log.warn({ alert }, `alert ${state}: ${alert.message}`),
   });
 
@@ -116,10 +199,12 @@ export async function startSatchel(config: Config, options: StartOptions = {}): 
     config,
     validator,
     authenticator: accounts,
-    metrics,
+    ...(options.httpMetrics === false ? {} : { metrics }),
     features: [
       authRoutes({ accounts, config }),
       adminRoutes({ accounts }),
+      walletRoutes({ wallets, backend: chainBackendInfo(config.chain) }),
+      lightningRoutes({ invoices, idempotency }),
       (instance) => performanceRoutes(instance, { metrics, monitor, cache, optimizer, ...(config.metricsToken ? { metricsToken: config.metricsToken } : {}) }),
     ],
     logger: options.logger,
@@ -134,9 +219,16 @@ export async function startSatchel(config: Config, options: StartOptions = {}): 
   };
   monitor.start();
   optimizer.start();
+  walletSync?.start();
+  invoiceWatcher.start().catch((error: unknown) => report('lightning invoice watcher failed to start', error));
   app.addHook('onClose', async () => {
     monitor.stop();
     optimizer.stop();
+    await walletSync?.stop();
+    await wallets.syncer.drain();
+    await chainBackend.close();
+    await invoiceWatcher.stop();
+    await lightning.close();
     metrics.close();
     await accounts.drain();
     limitsRedis?.disconnect();
@@ -155,6 +247,11 @@ export async function startSatchel(config: Config, options: StartOptions = {}): 
     metrics,
     monitor,
     optimizer,
+    wallets,
+    chainBackend,
+    lightning,
+    invoices,
+    invoiceWatcher,
     close: () => app.close(),
   };
 }

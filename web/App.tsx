@@ -20,6 +20,7 @@ export interface RouteDef {
 // common-password list) loads with the first page that needs it.
 const ValidatePage = lazy(() => import('./pages/ValidatePage.js').then((m) => ({ default: m.ValidatePage })));
 const WalletsPage = lazy(() => import('./pages/WalletsPage.js').then((m) => ({ default: m.WalletsPage })));
+const WalletPage = lazy(() => import('./pages/WalletPage.js').then((m) => ({ default: m.WalletPage })));
 const NotesPage = lazy(() => import('./pages/NotesPage.js').then((m) => ({ default: m.NotesPage })));
 const LightningPage = lazy(() => import('./pages/LightningPage.js').then((m) => ({ default: m.LightningPage })));
 const AdminUsersPage = lazy(() => import('./pages/AdminUsersPage.js').then((m) => ({ default: m.AdminUsersPage })));
@@ -31,6 +32,7 @@ const RegisterPage = lazy(() => import('./pages/RegisterPage.js').then((m) => ({
 export const ROUTES: readonly RouteDef[] = [
   { path: '/validate', label: 'Validate', page: ValidatePage, access: 'public', nav: true },
   { path: '/wallets', label: 'Wallets', page: WalletsPage, access: 'user', nav: true },
+  { path: '/wallets/:id', label: 'Wallet', page: WalletPage, access: 'user', nav: false },
   { path: '/notes', label: 'Notes', page: NotesPage, access: 'user', nav: true },
   { path: '/lightning', label: 'Lightning', page: LightningPage, access: 'user', nav: true },
   { path: '/tokens', label: 'API tokens', page: TokensPage, access: 'user', nav: true },

@@ -14,7 +14,8 @@ export function validationTargets(cache: TieredCache, validator: CachedValidator
     if (!ns) return [];
     const target: OptimizerTarget = {
       name: ns.name,
-      allowed: type === 'password' ? ['off'] : ['off', 'l1', 'l1+l2'],
+      // Passwords are never cached; amounts are numbers, which the validator never caches.
+      allowed: type === 'password' || type === 'amount' ? ['off'] : ['off', 'l1', 'l1+l2'],
       policy: () => validator.policy(type),
       setPolicy: (policy) => void validator.setPolicy(type, policy),
       computeUs: () => {

@@ -53,6 +53,12 @@ describe('loadConfig', () => {
     );
   });
 
+  it('re-syncs wallets every 10 minutes unless WALLET_SYNC_INTERVAL_S says otherwise (0 = off)', () => {
+    expect(loadConfig({}).chain.syncIntervalS).toBe(600);
+    expect(loadConfig({ WALLET_SYNC_INTERVAL_S: '0' }).chain.syncIntervalS).toBe(0);
+    expect(() => loadConfig({ WALLET_SYNC_INTERVAL_S: '10m' })).toThrow(/WALLET_SYNC_INTERVAL_S/);
+  });
+
   it('selects LND only with a macaroon', () => {
     expect(() => loadConfig({ LND_REST_URL: 'https://127.0.0.1:8080' })).toThrow(/LND_MACAROON_HEX/);
     const config = loadConfig({ LND_REST_URL: 'https://127.0.0.1:8080', LND_MACAROON_HEX: '0201' });

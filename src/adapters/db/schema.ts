@@ -3,7 +3,7 @@
  * JS types: timestamps are integer milliseconds since the epoch (BIGINT), flags are 0/1 integers,
  * JSON is text. pg's int8 parser is set in database.ts so BIGINT reads back as `number` there too.
  */
-import type { Generated, Insertable, Kysely, Selectable, Updateable } from 'kysely';
+import type { ColumnType, Generated, Insertable, Kysely, Selectable, Updateable } from 'kysely';
 
 export type Role = 'admin' | 'user';
 export type SessionKind = 'cookie' | 'login-token';
@@ -102,6 +102,89 @@ export interface NotesTable {
   updated_at: number;
 }
 
+export type WalletKindName = 'address' | 'xpub' | 'descriptor';
+
+export interface WalletsTable {
+  /** Random 16-byte base64url made by the app. */
+  id: string;
+  user_id: string;
+  name: string;
+  kind: WalletKindName;
+  network: string;
+  script_type: string;
+  /** Normalized, with its BIP-380 checksum; public data only (never a private key). */
+  descriptor: string;
+  gap_receive: Generated<number>;
+  gap_change: Generated<number>;
+  created_at: number;
+  updated_at: number;
+  last_synced_at: number | null;
+  /** JSON text `{used:{receive, change}, tipHeight?}`; null before the first sync. */
+  sync_state: string | null;
+  balance_confirmed: Generated<number>;
+  balance_unconfirmed: Generated<number>;
+  tx_count: Generated<number>;
+  used_addresses: Generated<number>;
+  rescan_pending: Generated<Flag>;
+  handout_receive: Generated<number>;
+  handout_change: Generated<number>;
+  sync_lease_owner: string | null;
+  sync_lease_until: number | null;
+}
+
+export interface WalletTransactionsTable {
+  wallet_id: string;
+  txid: string;
+  height: number | null;
+  /** Block time, unix seconds. */
+  time: number | null;
+  amount_sat: number;
+  fee_sat: number | null;
+  first_seen_at: number;
+  /** height when confirmed, else 2^50 + first_seen_at (migration 2026-11-28-41). */
+  sort_key: number;
+}
+
+export type LightningInvoiceStatus = 'pending' | 'paid' | 'expired' | 'canceled' | 'void';
+export type DevInvoiceStateName = 'open' | 'settled' | 'canceled';
+
+/**
+ * msat columns may exceed 2^53 (2.1e18 max), which pg's int8 parser refuses: the repositories read them
+ * as text (`cast(… as text)`) and write bigint, so the selected type here is never used raw.
+ */
+type MsatColumn = ColumnType<number | null, bigint | null, bigint | null>;
+
+export interface LightningInvoicesTable {
+  id: string;
+  user_id: string;
+  payment_hash: string;
+  bolt11: string;
+  amount_msat: MsatColumn;
+  memo: string;
+  status: LightningInvoiceStatus;
+  created_at: number;
+  expires_at: number;
+  settled_at: number | null;
+  amount_paid_msat: MsatColumn;
+  backend: 'dev' | 'lnd';
+}
+
+/** The dev Lightning node's DevInvoiceStore (preimages survive restarts and are shared by instances). */
+export interface LightningPreimagesTable {
+  payment_hash: string;
+  preimage: string;
+  payment_secret: string;
+  bolt11: string;
+  amount_msat: MsatColumn;
+  memo: string;
+  description_hash: string | null;
+  created_at: number;
+  expires_at: number;
+  state: DevInvoiceStateName;
+  settled_at: number | null;
+  amount_paid_msat: MsatColumn;
+}
+
 export interface Schema {
   users: UsersTable;
   sessions: SessionsTable;
@@ -111,6 +194,10 @@ export interface Schema {
   idempotency_keys: IdempotencyKeysTable;
   settings: SettingsTable;
   notes: NotesTable;
+  wallets: WalletsTable;
+  wallet_transactions: WalletTransactionsTable;
+  lightning_invoices: LightningInvoicesTable;
+  lightning_preimages: LightningPreimagesTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -123,6 +210,8 @@ export type LoginFailureRow = Selectable<LoginFailuresTable>;
 export type IdempotencyKeyRow = Selectable<IdempotencyKeysTable>;
 export type SettingRow = Selectable<SettingsTable>;
 export type NoteRow = Selectable<NotesTable>;
+export type WalletRow = Selectable<WalletsTable>;
+export type WalletTransactionRow = Selectable<WalletTransactionsTable>;
 
 /** What every repository function takes first: the database or a transaction (`Transaction<Schema>` is one). */
 export type Db = Kysely<Schema>;

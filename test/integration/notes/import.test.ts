@@ -53,10 +53,11 @@ describe.each(DIALECTS)('notes import into the database (%s)', (dialect) => {
     }
     expect(await countNotes(t.db, user.id)).toBe(rows);
     expect(await getNote(t.db, user.id, 'tx', txid(99_999 * 7919))).toMatchObject({ label: 'payment 99999, ok' });
-    // The reader runs at most a batch (plus stream buffers) ahead of the writer…
+    // The proof of streaming: the reader runs at most a batch (plus stream buffers) ahead of the writer.
     expect(maxLead).toBeLessThanOrEqual(5_000 + 1_000);
-    // …so the heap grows by a batch's worth of rows, not by the ~9 MB file (and its ~100,000 row objects).
-    expect(heapPeak - heapBefore).toBeLessThan(64 * 2 ** 20);
+    // A coarse guard besides: heapUsed counts garbage not yet collected (~60–110 MB here, measured),
+    // so it only catches a gross leak, e.g. every row kept for the report.
+    expect(heapPeak - heapBefore).toBeLessThan(200 * 2 ** 20);
   });
 
   it('atomic: a bad LAST row rolls back every row already written to the database', async () => {

@@ -59,7 +59,7 @@ describe('CachedValidator', () => {
       address: 'l1',
       txid: 'l1',
       username: 'l1',
-      amount: 'l1',
+      amount: 'off',
       xpub: 'l1+l2',
       descriptor: 'l1+l2',
       bolt11: 'l1+l2',

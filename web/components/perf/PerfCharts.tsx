@@ -25,7 +25,9 @@ export const PALETTE = ['#e07a10', '#2f7fd8', '#2c9a5a', '#c2413a', '#8a5cc7', '
 const color = (i: number) => PALETTE[i % PALETTE.length] as string;
 
 const L2_LABEL: Record<string, string> = { '1': 'up', '0': 'down', '-1': 'no Redis' };
+const L2_TICK: Record<string, string> = { '1': 'up', '0': 'down', '-1': 'none' };
 const l2Label = (v: number) => L2_LABEL[String(Math.round(v))] ?? '';
+const l2Tick = (v: number) => L2_TICK[String(Math.round(v))] ?? '';
 
 const perSecond = (v: number) => `${formatNumber(v)} /s`;
 const percentOf100 = (v: number) => `${formatNumber(v)} %`;
@@ -47,6 +49,10 @@ const LAG_SERIES: ChartSeries[] = [{ label: 'lag p99', stroke: color(6) }];
 const PERCENT_RANGE = [0, 100] as const;
 const L2_RANGE = [-1.25, 1.25] as const;
 const L2_SPLITS = [-1, 0, 1] as const;
+
+function activeNamespaces(points: readonly HistoryPoint[]): string[] {
+  return namespacesOf(points).filter((name) => points.some((p) => (p.hitRate[name] ?? 0) > 0));
+}
 
 interface Props {
   range: PerfRange;
@@ -88,7 +94,8 @@ function PerfChartsImpl({ range, live, streamLive }: Props) {
     [range, base, live],
   );
 
-  const namespaces = useMemo(() => namespacesOf(points).join('\n'), [points]);
+  // A namespace that never had a hit (no traffic, or not cached) would only draw a line along 0.
+  const namespaces = useMemo(() => activeNamespaces(points).join('\n'), [points]);
   const hitSeries = useMemo<ChartSeries[]>(
     () => (namespaces ? namespaces.split('\n') : []).map((name, i) => ({ label: name, stroke: color(i) })),
     [namespaces],
@@ -123,8 +130,6 @@ function PerfChartsImpl({ range, live, streamLive }: Props) {
     };
   }, [points, liveCount]);
 
-  const noRedis = points.length > 0 && points.every((p) => p.l2Up < 0);
-
   return (
     <>
       {error ? (
@@ -144,21 +149,23 @@ function PerfChartsImpl({ range, live, streamLive }: Props) {
           format={percentOf100}
           axisFormat={formatNumber}
           yRange={PERCENT_RANGE}
-          attrs={{ series: hitSeries.length }}
+          note="no cache hits yet"
+          attrs={{ series: hitSeries.length, namespaces: hitSeries.map((h) => h.label).join(' ') }}
         />
+        <UPlotChart testId="chart-memory" title="Memory" series={MEMORY_SERIES} data={data.memory} format={mb} axisFormat={formatNumber} />
+        <UPlotChart testId="chart-lag" title="Event-loop lag" series={LAG_SERIES} data={data.lag} format={formatMs} axisFormat={formatNumber} />
         <UPlotChart
           testId="chart-l2"
           title="Redis (cache L2)"
           series={L2_SERIES}
           data={data.l2}
           format={l2Label}
-          axisFormat={l2Label}
+          axisFormat={l2Tick}
           yRange={L2_RANGE}
           ySplits={L2_SPLITS}
-          {...(noRedis ? { note: 'not configured' } : {})}
+          height={110}
+          wide
         />
-        <UPlotChart testId="chart-memory" title="Memory" series={MEMORY_SERIES} data={data.memory} format={mb} axisFormat={formatNumber} />
-        <UPlotChart testId="chart-lag" title="Event-loop lag" series={LAG_SERIES} data={data.lag} format={formatMs} axisFormat={formatNumber} />
       </div>
     </>
   );

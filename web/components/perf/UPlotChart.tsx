@@ -37,16 +37,20 @@ export interface ChartProps {
   note?: string;
   /** Extra data-* attributes on the figure (tests read live figures from them). */
   attrs?: Record<string, string | number>;
+  /** Spans the whole row of the chart grid. */
+  wide?: boolean;
 }
 
 const DEFAULT_HEIGHT = 180;
+/** The time axis spans at least this much, so a fresh start does not zoom into milliseconds. */
+const MIN_SPAN_S = 60;
 
 function cssVar(name: string, fallback: string): string {
   if (typeof window === 'undefined') return fallback;
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
 }
 
-function UPlotChartImpl({ testId, title, series, data, format, axisFormat, yRange, ySplits, height = DEFAULT_HEIGHT, note, attrs }: ChartProps) {
+function UPlotChartImpl({ testId, title, series, data, format, axisFormat, yRange, ySplits, height = DEFAULT_HEIGHT, note, attrs, wide }: ChartProps) {
   const boxRef = useRef<HTMLDivElement>(null);
   const plotRef = useRef<uPlot | null>(null);
   const dataRef = useRef(data);
@@ -73,7 +77,17 @@ function UPlotChartImpl({ testId, title, series, data, format, axisFormat, yRang
       legend: { show: false },
       cursor: { drag: { x: false, y: false }, points: { size: 6 } },
       scales: {
-        x: { time: true },
+        x: {
+          time: true,
+          range: (u, min, max) => {
+            // No data yet: the last minute, not 1970.
+            if (!u.data[0]?.length) {
+              const now = Date.now() / 1000;
+              return [now - MIN_SPAN_S, now];
+            }
+            return max - min < MIN_SPAN_S ? [max - MIN_SPAN_S, max] : [min, max];
+          },
+        },
         y: {
           range: fixedRange
             ? [fixedRange[0], fixedRange[1]]
@@ -147,7 +161,7 @@ function UPlotChartImpl({ testId, title, series, data, format, axisFormat, yRang
   for (const [key, value] of Object.entries(attrs ?? {})) dataAttrs[`data-${key}`] = String(value);
 
   return (
-    <figure className="perf-chart card" data-testid={testId} {...dataAttrs}>
+    <figure className={`perf-chart card${wide ? ' wide' : ''}`} data-testid={testId} {...dataAttrs}>
       <figcaption className="perf-chart-head">
         <span className="perf-chart-title">{title}</span>
         <span className="perf-chart-legend" aria-live="off">
@@ -162,6 +176,7 @@ function UPlotChartImpl({ testId, title, series, data, format, axisFormat, yRang
               </span>
             );
           })}
+          {series.length === 0 && note ? <span className="muted">{note}</span> : null}
           {idx !== null ? <span className="perf-legend-time muted">at {new Date((xs[idx] ?? 0) * 1000).toLocaleTimeString()}</span> : null}
         </span>
       </figcaption>

@@ -14,6 +14,10 @@ import * as settings from './2026-11-28-07-settings.js';
 import * as sessionsLoginId from './2026-11-28-20-sessions-login-id.js';
 import * as notes from './2026-11-28-30-notes.js';
 import * as notesLabelSearch from './2026-11-28-31-notes-label-search.js';
+import * as wallets from './2026-11-28-40-wallets.js';
+import * as walletTransactions from './2026-11-28-41-wallet-transactions.js';
+import * as lightningInvoices from './2026-11-28-50-lightning-invoices.js';
+import * as lightningPreimages from './2026-11-28-51-lightning-preimages.js';
 
 export const MIGRATIONS: Readonly<Record<string, SatchelMigration>> = {
   '2026-11-28-01-users': users,
@@ -26,4 +30,8 @@ export const MIGRATIONS: Readonly<Record<string, SatchelMigration>> = {
   '2026-11-28-20-sessions-login-id': sessionsLoginId,
   '2026-11-28-30-notes': notes,
   '2026-11-28-31-notes-label-search': notesLabelSearch,
+  '2026-11-28-40-wallets': wallets,
+  '2026-11-28-41-wallet-transactions': walletTransactions,
+  '2026-11-28-50-lightning-invoices': lightningInvoices,
+  '2026-11-28-51-lightning-preimages': lightningPreimages,
 };

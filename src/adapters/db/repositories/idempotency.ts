@@ -110,3 +110,19 @@ export async function purgeIdempotencyKeysOlderThan(db: Db, cutoff: number): Pro
   const result = await db.deleteFrom('idempotency_keys').where('created_at', '<', cutoff).executeTakeFirst();
   return Number(result.numDeletedRows);
 }
+
+/**
+ * Drops one record created before `cutoff` (only a running one with `onlyRunning`): an expired key, or a
+ * claim whose request died with its instance. Conditional, so of two instances at most one drops it.
+ */
+export async function discardIdempotentOlderThan(db: Db, scope: IdempotencyScope, cutoff: number, onlyRunning: boolean): Promise<boolean> {
+  let query = db
+    .deleteFrom('idempotency_keys')
+    .where('user_id', '=', scope.userId)
+    .where('route', '=', scope.route)
+    .where('key', '=', scope.key)
+    .where('created_at', '<', cutoff);
+  if (onlyRunning) query = query.where('status', '=', 'running');
+  const result = await query.executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}

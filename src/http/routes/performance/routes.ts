@@ -3,6 +3,7 @@
  * Prometheus text for a bearer METRICS_TOKEN or loopback clients.
  */
 import { timingSafeEqual } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TieredCache } from '../../../cache/index.js';
 import { AppError } from '../../../errors.js';
@@ -39,6 +40,11 @@ function tokenMatches(given: string | undefined, expected: string): boolean {
 
 export default async function performanceRoutes(app: FastifyInstance, deps: PerformanceRouteDeps): Promise<void> {
   const { metrics, monitor, cache, optimizer } = deps;
+  // Live streams never end by themselves: close them before the server waits for its connections.
+  const streams = new Set<ServerResponse>();
+  app.addHook('preClose', async () => {
+    for (const stream of streams) stream.end();
+  });
 
   app.get('/metrics', { config: { access: 'public' } }, async (request: FastifyRequest, reply: FastifyReply) => {
     const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
@@ -74,7 +80,11 @@ export default async function performanceRoutes(app: FastifyInstance, deps: Perf
     const unsubscribe = monitor.subscribe((snapshot) => {
       raw.write(`event: snapshot\ndata: ${JSON.stringify(snapshot)}\n\n`);
     });
-    request.raw.on('close', unsubscribe);
+    streams.add(raw);
+    request.raw.on('close', () => {
+      unsubscribe();
+      streams.delete(raw);
+    });
   });
 
   app.get('/api/performance/health', { config: admin }, async () => {
