@@ -43,8 +43,8 @@ interface Op {
 
 /** Share of operations, distinct keys and Zipf exponent per type. */
 const MIX: Record<WorkType, { share: number; keys: number; zipf: number }> = {
-  address: { share: 0.45, keys: 30_000, zipf: 0.9 },
-  txid: { share: 0.4, keys: 30_000, zipf: 0.9 },
+  address: { share: 0.45, keys: 40_000, zipf: 0.8 },
+  txid: { share: 0.4, keys: 40_000, zipf: 0.8 },
   xpub: { share: 0.08, keys: 15_000, zipf: 1.0 },
   descriptor: { share: 0.055, keys: 3_000, zipf: 1.0 },
   bolt11: { share: 0.015, keys: 300, zipf: 1.1 },

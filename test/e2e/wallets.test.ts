@@ -1,7 +1,8 @@
 /**
  * Wallets in a real browser against the real server and a local Esplora: add a wallet by zpub with
  * live validation (a private key and a typo refused as typed, the detected network/script/fingerprint
- * shown), then see its receive and change addresses (the BIP-84 vectors), a QR code, and a sync.
+ * shown), then see its receive and change addresses (the BIP-84 vectors) and a QR code; then a regtest
+ * wallet synced from the button, with its balance and transaction.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -14,6 +15,7 @@ import { loadConfig } from '../../src/config.js';
 import { startSatchel, type Satchel } from '../../src/main.js';
 import { startEsploraServer, type EsploraServer } from '../helpers/chain/esplora-server.js';
 import { FakeChain } from '../helpers/chain/fake-chain.js';
+import { testAccount } from '../helpers/chain/test-accounts.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const webRoot = join(repoRoot, 'web', 'dist');
@@ -28,6 +30,7 @@ const BIP84 = (JSON.parse(readFileSync(join(repoRoot, 'test/vectors/derivation.j
   (v) => v.name === 'BIP-84 mainnet account 0',
 )!;
 
+const funded = testAccount('p2wpkh', 4);
 let satchel: Satchel;
 let esplora: EsploraServer;
 let browser: Browser;
@@ -38,7 +41,10 @@ beforeAll(async () => {
   if (!existsSync(join(webRoot, 'index.html'))) {
     execFileSync('npx', ['vite', 'build', '--config', 'web/vite.config.ts'], { cwd: repoRoot, stdio: 'ignore' });
   }
-  esplora = await startEsploraServer(new FakeChain());
+  const chain = new FakeChain();
+  chain.fund([{ address: funded.address(0, 2).address, value: 125_000 }]);
+  chain.mine();
+  esplora = await startEsploraServer(chain);
   dataDir = mkdtempSync(join(tmpdir(), 'satchel-e2e-wallets-'));
   const config = loadConfig({
     DATA_DIR: dataDir,
@@ -136,13 +142,23 @@ describe('wallets in the browser', () => {
       const change = BIP84.addresses.find((a) => a.chain === 1)!;
       await expect.poll(() => rows.first().locator('code').textContent()).toBe(change.address);
 
-      await page.getByTestId('sync-button').click();
-      await page.getByRole('status').filter({ hasText: 'Synced' }).waitFor({ timeout: 15_000 });
-      expect(await page.getByTestId('balance-total').textContent()).toBe('0 sats');
-
       await page.goto(`${baseUrl}/wallets`);
       await page.getByTestId('wallet-row').first().waitFor({ timeout: 15_000 });
       expect(await page.getByTestId('wallets-table').textContent()).toContain('Savings');
+
+      // A regtest wallet with history on the local chain: sync, balance, transactions.
+      await page.getByTestId('field-name').fill('Regtest');
+      await page.getByTestId('field-source').fill(funded.descriptor);
+      await page.getByTestId('field-network').selectOption('regtest');
+      await expect.poll(() => page.getByTestId('wallet-detected').locator('[data-detail="network"] dd').textContent()).toBe('regtest');
+      await form.getByRole('button', { name: 'Add wallet' }).click();
+      await page.waitForURL(/\/wallets\/[A-Za-z0-9_-]+$/, { timeout: 15_000 });
+      await page.getByTestId('sync-button').click();
+      await page.getByRole('status').filter({ hasText: 'Synced' }).waitFor({ timeout: 15_000 });
+      expect(await page.getByTestId('balance-total').textContent()).toBe('125,000 sats');
+      await page.getByTestId('transaction-row').first().waitFor();
+      expect(await page.getByTestId('transaction-row').count()).toBe(1);
+      expect(await page.getByTestId('transactions-table').textContent()).toContain('+125,000 sats');
     } catch (error) {
       throw new Error(`${(error as Error).message}\nbrowser console errors: ${consoleErrors.join(' | ') || 'none'}`, { cause: error });
     } finally {
