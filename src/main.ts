@@ -81,8 +81,13 @@ export interface StartOptions {
   keyCrypto?: KeyCrypto;
   /** Tests only: the clock of the Lightning node, invoices and watcher (expiry on a fake clock). */
   lightningClock?: Clock;
-  /** Benchmarks: backend calls in flight during a bulk invoice creation (default 8). */
+  /** Benchmarks: backend calls in flight during a bulk invoice creation (default by backend: dev 64, LND 8). */
   invoiceConcurrency?: number;
+  /**
+   * Benchmarks only: `false` leaves the per-request metrics hook (http-metrics) out, so its cost can be
+   * measured against the same app without it; the performance API then shows no HTTP figures.
+   */
+  httpMetrics?: boolean;
 }
 
 /** The accounts see the cached validator through their small port (password checks are never cached). */

@@ -79,6 +79,12 @@ export class CacheOptimizer {
   private lastRunAt: string | undefined;
   /** Runs since each target was last switched off (reuse cannot be observed while off). */
   private readonly offFor = new Map<string, number>();
+  /**
+   * The share of L1 misses Redis answered when a target last used L2, and the runs since. It stands in
+   * for the 0.5 prior while the target is off L2, until exploreAfterRuns: otherwise a target whose
+   * try of L2 found nothing (keys never evicted, one instance) was moved back onto L2 every other run.
+   */
+  private readonly seenH2 = new Map<string, { h2: number; runs: number }>();
 
   constructor(
     private readonly targets: () => OptimizerTarget[],
@@ -216,12 +222,14 @@ export class CacheOptimizer {
     const h1 = current === 'off' ? (w.ghostLookups >= this.settings.minLookups / 4 ? w.ghostHits / w.ghostLookups : undefined) : w.lookups >= this.settings.minLookups ? w.l1Hits / w.lookups : undefined;
     if (h1 === undefined) return undefined;
     const L1 = target.hitUs?.() ?? this.settings.l1HitUs;
-    const h2 = w.l2Hits + w.l2Misses > 0 ? w.l2Hits / (w.l2Hits + w.l2Misses) : 0.5;
+    const h2 = this.l2HitShare(target.name, w);
     const expected: Partial<Record<CachePolicy, number>> = {
       off: C,
       l1: h1 * L1 + (1 - h1) * (2 * L1 + C),
     };
-    if (l2Us !== undefined) expected['l1+l2'] = h1 * L1 + (1 - h1) * (L1 + l2Us + (1 - h2) * (C + L1));
+    // Redis unavailable (no probe answer): the guard skips L2, so l1+l2 costs what l1 costs. Leaving it
+    // out made an l1+l2 target's current cost unknown, and any other policy then replaced it.
+    expected['l1+l2'] = l2Us === undefined ? expected.l1 : h1 * L1 + (1 - h1) * (L1 + l2Us + (1 - h2) * (C + L1));
     let best: CachePolicy = current;
     for (const policy of target.allowed) {
       const cost = expected[policy];
@@ -241,6 +249,20 @@ export class CacheOptimizer {
       expectedUs: expected,
       reason: `compute ${fmt(C)}, L1 hit ${fmt(L1)}, Redis round trip ${fmt(l2Us)}, reuse ${(h1 * 100).toFixed(0)} %: expected ${fmt(expected[best])} per lookup with ${best} against ${fmt(expected[current])} with ${current}`,
     });
+  }
+
+  /** Observed in this window when L2 was used; else the last observation (for a while); else 0.5. */
+  private l2HitShare(name: string, w: Window): number {
+    const l2Lookups = w.l2Hits + w.l2Misses;
+    if (l2Lookups > 0) {
+      const h2 = w.l2Hits / l2Lookups;
+      this.seenH2.set(name, { h2, runs: 0 });
+      return h2;
+    }
+    const seen = this.seenH2.get(name);
+    if (seen && ++seen.runs < this.settings.exploreAfterRuns) return seen.h2;
+    this.seenH2.delete(name);
+    return 0.5;
   }
 
   private log(decision: Decision): Decision {

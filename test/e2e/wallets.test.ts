@@ -155,7 +155,8 @@ describe('wallets in the browser', () => {
       await page.waitForURL(/\/wallets\/[A-Za-z0-9_-]+$/, { timeout: 15_000 });
       await page.getByTestId('sync-button').click();
       await page.getByRole('status').filter({ hasText: 'Synced' }).waitFor({ timeout: 15_000 });
-      expect(await page.getByTestId('balance-total').textContent()).toBe('125,000 sats');
+      // The wallet is read again after the sync answered: wait for the new figures.
+      await expect.poll(() => page.getByTestId('balance-total').textContent()).toBe('125,000 sats');
       await page.getByTestId('transaction-row').first().waitFor();
       expect(await page.getByTestId('transaction-row').count()).toBe(1);
       expect(await page.getByTestId('transactions-table').textContent()).toContain('+125,000 sats');

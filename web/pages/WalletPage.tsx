@@ -6,139 +6,14 @@
 import { useCallback, useEffect, useId, useState, type FormEvent } from 'react';
 import { AddressQrCode } from '../components/AddressQrCode.js';
 import { ChainPrivacyNotice } from '../components/ChainPrivacyNotice.js';
+import { CopyButton } from '../components/CopyButton.js';
+import { WalletAddressList } from '../components/WalletAddressList.js';
 import { api, ApiError } from '../lib/api.js';
 import { Link, matchPath, navigate, useLocation } from '../lib/router.js';
-import {
-  formatSats,
-  type ChainName,
-  type NextUnusedAddress,
-  type SyncResult,
-  type Wallet,
-  type WalletAddress,
-  type WalletTransaction,
-} from '../lib/wallets.js';
-
-const PAGE = 20;
+import { formatSats, type NextUnusedAddress, type SyncResult, type Wallet, type WalletTransaction } from '../lib/wallets.js';
 
 function messageOf(error: unknown): string {
   return error instanceof ApiError ? error.userMessage : 'Something went wrong. Please try again.';
-}
-
-function CopyButton({ text, label }: { text: string; label: string }) {
-  const [copied, setCopied] = useState(false);
-  const copy = async () => {
-    try {
-      await navigator.clipboard.writeText(text);
-      setCopied(true);
-      setTimeout(() => setCopied(false), 1500);
-    } catch {
-      setCopied(false);
-    }
-  };
-  return (
-    <button type="button" className="button ghost small" onClick={() => void copy()}>
-      {copied ? 'Copied' : 'Copy'}
-      <span className="visually-hidden"> {label}</span>
-    </button>
-  );
-}
-
-function AddressList({ wallet }: { wallet: Wallet }) {
-  const [chain, setChain] = useState<ChainName>('receive');
-  const [start, setStart] = useState(0);
-  const [addresses, setAddresses] = useState<WalletAddress[]>([]);
-  const [shown, setShown] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-
-  useEffect(() => {
-    let live = true;
-    api.get<{ addresses: WalletAddress[] }>(`/api/wallets/${encodeURIComponent(wallet.id)}/addresses?chain=${chain}&start=${start}&count=${PAGE}`).then(
-      (body) => live && (setAddresses(body.addresses), setError(null)),
-      (e) => live && setError(messageOf(e)),
-    );
-    return () => {
-      live = false;
-    };
-  }, [wallet.id, chain, start]);
-
-  return (
-    <div className="card" data-testid="addresses">
-      <h2>Addresses</h2>
-      {wallet.chains.length > 1 ? (
-        <div className="tabs" role="tablist" aria-label="Address chain">
-          {wallet.chains.map((c) => (
-            <button
-              key={c}
-              type="button"
-              role="tab"
-              aria-selected={chain === c}
-              className={`button ${chain === c ? 'primary' : 'ghost'} small`}
-              data-testid={`chain-${c}`}
-              onClick={() => {
-                setChain(c);
-                setStart(0);
-                setShown(null);
-              }}
-            >
-              {c === 'receive' ? 'Receive' : 'Change'}
-            </button>
-          ))}
-        </div>
-      ) : null}
-      {error ? (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      ) : null}
-      <div className="table-wrap">
-        <table className="results" data-testid="addresses-table">
-          <thead>
-            <tr>
-              <th scope="col" className="num">
-                #
-              </th>
-              <th scope="col">Address</th>
-              <th scope="col">Path</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {addresses.map((a) => (
-              <tr key={`${a.chain}/${a.index}`} data-testid="address-row">
-                <td className="num">{a.index}</td>
-                <td className="value">
-                  <code>{a.address}</code>
-                  {shown === a.address ? <AddressQrCode address={a.address} /> : null}
-                </td>
-                <td className="nowrap">{a.path || '—'}</td>
-                <td className="nowrap">
-                  <CopyButton text={a.address} label={a.address} />{' '}
-                  <button type="button" className="button ghost small" onClick={() => setShown(shown === a.address ? null : a.address)} aria-expanded={shown === a.address}>
-                    QR<span className="visually-hidden"> code of {a.address}</span>
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
-      {wallet.ranged ? (
-        <div className="pager">
-          <button type="button" className="button ghost small" disabled={start === 0} onClick={() => setStart(Math.max(0, start - PAGE))}>
-            Previous
-          </button>
-          <span className="muted">
-            {start}–{start + PAGE - 1}
-          </span>
-          <button type="button" className="button ghost small" onClick={() => setStart(start + PAGE)}>
-            Next
-          </button>
-        </div>
-      ) : null}
-    </div>
-  );
 }
 
 function NextAddress({ wallet, version }: { wallet: Wallet; version: number }) {
@@ -453,7 +328,7 @@ export function WalletPage() {
       </div>
 
       <NextAddress wallet={wallet} version={version} />
-      <AddressList wallet={wallet} />
+      <WalletAddressList wallet={wallet} />
       <Transactions wallet={wallet} version={version} />
       <GapLimitForm key={`${wallet.gapLimit.receive}/${wallet.gapLimit.change}`} wallet={wallet} onSaved={setWallet} />
       <div className="card">

@@ -15,7 +15,13 @@ import { effectiveStatus, type Invoice, type InvoicePage, type InvoiceStatusView
 
 export type BulkInvoiceMode = 'partial' | 'atomic';
 export const MAX_BULK_INVOICES = 1_000;
-export const DEFAULT_BULK_CONCURRENCY = 8;
+/**
+ * Backend calls in flight during a bulk creation. LND: each call is a REST round trip to the node, 8 keep
+ * it busy without flooding it. The dev node signs synchronously and only waits for its preimage store,
+ * which writes the rows queued in one turn of the event loop as one INSERT: there the bound sets the
+ * batch size (8 → 64 rows per INSERT measured ~1.5× cheaper per row on SQLite).
+ */
+export const DEFAULT_BULK_CONCURRENCY: Readonly<Record<LightningBackend['kind'], number>> = { lnd: 8, dev: 64 };
 
 export interface BulkInvoiceItemResult {
   index: number;
@@ -37,7 +43,7 @@ export interface InvoiceServiceDeps {
   validator: AmountBatchValidator;
   tracker?: InvoiceTracker;
   clock?: Clock;
-  /** Backend calls in flight at once during a bulk creation (default 8). */
+  /** Backend calls in flight at once during a bulk creation (default: DEFAULT_BULK_CONCURRENCY by backend). */
   concurrency?: number;
 }
 
@@ -80,7 +86,7 @@ export class InvoiceService {
 
   constructor(private readonly deps: InvoiceServiceDeps) {
     this.clock = deps.clock ?? systemClock;
-    this.concurrency = Math.max(1, deps.concurrency ?? DEFAULT_BULK_CONCURRENCY);
+    this.concurrency = Math.max(1, deps.concurrency ?? DEFAULT_BULK_CONCURRENCY[deps.backend.kind]);
   }
 
   get backendKind(): LightningBackend['kind'] {

@@ -44,6 +44,8 @@ export class InvoiceWatcher {
   private readonly resyncIntervalMs: number;
   private readonly concurrency: number;
   private timer: TimerHandle | null = null;
+  /** When the armed timer fires (Infinity when none is armed). */
+  private armedAt = Number.POSITIVE_INFINITY;
   private nextSweepAt = 0;
   private unsubscribe: (() => void) | null = null;
   private running: Promise<void> | null = null;
@@ -81,7 +83,9 @@ export class InvoiceWatcher {
     if (this.stopped) return;
     this.pending.set(invoice.paymentHash, invoice.expiresAt.getTime());
     this.trackedDuringSweep.add(invoice.paymentHash);
-    this.schedule();
+    // Re-arm only when this one is due before the armed timer: a bulk of 1,000 must not rescan the map
+    // (schedule() is O(pending)) once per invoice. A running tick re-arms when it ends.
+    if (this.timer === null || invoice.expiresAt.getTime() < this.armedAt) this.schedule();
   }
 
   get watching(): number {
@@ -112,6 +116,7 @@ export class InvoiceWatcher {
     this.timer?.cancel();
     let wake = this.nextSweepAt;
     for (const expiresAt of this.pending.values()) wake = Math.min(wake, expiresAt);
+    this.armedAt = wake;
     this.timer = this.clock.setTimeout(() => void this.runTick(), Math.max(0, wake - this.clock.now()));
   }
 
@@ -120,6 +125,7 @@ export class InvoiceWatcher {
     if (!this.running) {
       this.timer?.cancel();
       this.timer = null;
+      this.armedAt = Number.POSITIVE_INFINITY;
       this.running = this.tick()
         .catch((error: unknown) => this.report(error, 'tick'))
         .finally(() => {

@@ -4,11 +4,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { CachePolicy } from '../../../src/cache/index.js';
+import { TieredCache } from '../../../src/cache/index.js';
+import { CachedValidator } from '../../../src/domain/validation/cached-validator.js';
 import { CacheOptimizer, type OptimizerTarget } from '../../../src/perf/optimizer.js';
+import { validationTargets } from '../../../src/perf/targets.js';
 
 interface SimTarget extends OptimizerTarget {
-  /** Simulates `n` lookups with the given share of L1 hits and evictions per miss. */
-  traffic(n: number, hitRate: number, evictionsPerMiss?: number): void;
+  /** Simulates `n` lookups with the given share of L1 hits, evictions per miss and L2 hits per L1 miss. */
+  traffic(n: number, hitRate: number, evictionsPerMiss?: number, l2HitShare?: number): void;
   state: { policy: CachePolicy; max: number; size: number };
 }
 
@@ -30,15 +33,15 @@ function simTarget(name: string, computeUs: number, policy: CachePolicy, max = 1
       state.size = Math.min(state.size, m);
     },
     bytesPerEntry: () => 1024,
-    traffic(n, hitRate, evictionsPerMiss = 0) {
+    traffic(n, hitRate, evictionsPerMiss = 0, l2HitShare = 0.5) {
       if (state.policy === 'off') return;
       const hits = Math.round(n * hitRate);
       c.lookups += n;
       c.l1Hits += hits;
       c.evictions += Math.round((n - hits) * evictionsPerMiss);
       if (state.policy === 'l1+l2') {
-        c.l2Hits += Math.round((n - hits) * 0.5);
-        c.l2Misses += (n - hits) - Math.round((n - hits) * 0.5);
+        c.l2Hits += Math.round((n - hits) * l2HitShare);
+        c.l2Misses += (n - hits) - Math.round((n - hits) * l2HitShare);
       }
       state.size = Math.min(state.max, state.size + (n - hits));
     },
@@ -84,6 +87,53 @@ describe('cache optimizer', () => {
     const decisions = await optimizer.run();
     expect(t.state.policy).toBe('l1');
     expect(decisions[0]!.reason).toMatch(/re-measure/);
+  });
+
+  it('keeps an l1+l2 target on L2 while the Redis probe has no answer (bench/micro/optimizer)', async () => {
+    // A momentary breaker-open used to make the current cost unknown, and l1 replaced l1+l2 "against n/a".
+    const expensive = simTarget('validate:xpub', 300, 'l1+l2');
+    const optimizer = new CacheOptimizer(() => [expensive], { l2RoundTripUs: async () => undefined, heapPressure: () => 0.3 });
+    expensive.traffic(10_000, 0.7);
+    expect(await optimizer.run()).toEqual([]);
+    expect(expensive.state.policy).toBe('l1+l2');
+  });
+
+  it('does not move a target back onto L2 every other run when its try of L2 found nothing (bench/micro/optimizer)', async () => {
+    const t = simTarget('validate:descriptor', 600, 'l1');
+    const optimizer = new CacheOptimizer(() => [t], probes(), { exploreAfterRuns: 5 });
+    t.traffic(10_000, 0.8);
+    await optimizer.run();
+    expect(t.state.policy).toBe('l1+l2'); // unknown L2 hit share: worth a try
+    t.traffic(10_000, 0.8, 0, 0); // one instance, nothing evicted: Redis never has the missing key
+    await optimizer.run();
+    expect(t.state.policy).toBe('l1');
+    for (let run = 1; run < 5; run++) {
+      t.traffic(10_000, 0.8);
+      await optimizer.run();
+      expect(t.state.policy).toBe('l1');
+    }
+    // The 5th run (exploreAfterRuns) without L2 forgets what it saw: L2 is tried again.
+    t.traffic(10_000, 0.8);
+    await optimizer.run();
+    expect(t.state.policy).toBe('l1+l2');
+  });
+
+  it('prices l1 and l1+l2 with the same measured L1 hit cost (bench/micro/optimizer)', async () => {
+    // Offered only under 'l1', the measured cost priced l1 and the 0.3 µs default priced l1+l2 in turn.
+    const cache = new TieredCache({});
+    const validator = new CachedValidator(cache, { txid: 'l1' });
+    try {
+      const txid = validationTargets(cache, validator).find((t) => t.name === 'validate:txid')!;
+      const value = '4a5e1e4baab89f3a32518a88c31bc87f618f76673e2cc77ab2127b7afdeda33b';
+      for (let i = 0; i < 64; i++) await validator.validate('txid', value);
+      const measured = txid.hitUs!();
+      expect(measured).toBeGreaterThan(0);
+      txid.setPolicy('l1+l2');
+      for (let i = 0; i < 64; i++) await validator.validate('txid', value);
+      expect(txid.hitUs!()).toBe(measured);
+    } finally {
+      await cache.close();
+    }
   });
 
   it('keeps the current policy inside the noise margin', async () => {

@@ -1,0 +1,133 @@
+/**
+ * Lightning in a real browser against the real server (dev node): create an invoice in the UI (BTC unit,
+ * live validation), see its QR code and BOLT 11 text, simulate the payment and see the status turn paid,
+ * in the invoice card and in the list.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { startSatchel, type Satchel } from '../../src/main.js';
+import { decodeIndependently } from '../helpers/bolt11-independent.js';
+
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+const webRoot = join(repoRoot, 'web', 'dist');
+
+let satchel: Satchel;
+let browser: Browser;
+let baseUrl: string;
+let dataDir: string;
+
+beforeAll(async () => {
+  if (!existsSync(join(webRoot, 'index.html'))) {
+    execFileSync('npx', ['vite', 'build', '--config', 'web/vite.config.ts'], { cwd: repoRoot, stdio: 'ignore' });
+  }
+  dataDir = mkdtempSync(join(tmpdir(), 'satchel-e2e-lightning-'));
+  const config = loadConfig({ DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', CHAIN_BACKEND: 'none', LOG_LEVEL: 'silent', NETWORK: 'regtest' });
+  satchel = await startSatchel(config, { listen: true, webRoot });
+  const address = satchel.app.server.address();
+  if (!address || typeof address === 'string') throw new Error('server has no TCP address');
+  baseUrl = `http://127.0.0.1:${address.port}`;
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await satchel?.close();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('Lightning in the browser', () => {
+  it('creates an invoice with a QR code, simulates its payment and shows it paid', async () => {
+    const context = await browser.newContext({ baseURL: baseUrl });
+    const page = await context.newPage();
+    try {
+      // Signed in through the API: the session cookie lands in the browser context.
+      const credentials = { username: 'e2e_lightning', password: 'a long and unusual passphrase 9' };
+      expect((await context.request.post('/api/auth/register', { data: credentials })).status()).toBe(201);
+      expect((await context.request.post('/api/auth/login', { data: credentials })).status()).toBe(200);
+
+      await page.goto(`${baseUrl}/lightning`);
+      await page.getByTestId('invoice-form').waitFor({ timeout: 15_000 });
+      await page.getByTestId('node-info').getByText('dev node').waitFor();
+
+      // Live validation: a bad amount is named before anything is sent.
+      await page.getByTestId('unit-btc').click();
+      await page.getByTestId('field-amount').fill('0.000000001');
+      await page.getByTestId('field-amount').blur();
+      await expect.poll(() => page.getByTestId('field-amount-error').textContent()).toMatch(/8 decimals/);
+
+      await page.getByTestId('field-amount').fill('0.00001500');
+      await page.getByTestId('field-memo').fill('e2e coffee');
+      await page.getByTestId('invoice-form').getByRole('button', { name: 'Create invoice' }).click();
+
+      const card = page.getByTestId('invoice-card');
+      await card.waitFor({ timeout: 15_000 });
+      const qr = card.getByTestId('invoice-qr');
+      await qr.waitFor();
+      expect(await qr.getAttribute('src')).toMatch(/^data:image\/png;base64,/);
+      expect(await qr.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true);
+      const bolt11 = await card.getByTestId('invoice-bolt11').inputValue();
+      expect(bolt11).toMatch(/^lnbcrt/);
+      const decoded = decodeIndependently(bolt11);
+      expect(decoded.amountMsat).toBe(1_500_000n);
+      expect(decoded.description).toBe('e2e coffee');
+      expect(await card.getByTestId('invoice-status').getAttribute('data-status')).toBe('pending');
+
+      const row = page.getByTestId('invoice-row').filter({ hasText: 'e2e coffee' });
+      await row.waitFor({ timeout: 15_000 });
+
+      await card.getByTestId('simulate-payment').click();
+      await card.locator('[data-status="paid"]').waitFor({ timeout: 15_000 });
+      await row.locator('[data-status="paid"]').waitFor({ timeout: 15_000 });
+
+      const stored = await satchel.database.db.selectFrom('lightning_invoices').select(['status', 'memo']).where('bolt11', '=', bolt11).executeTakeFirst();
+      expect(stored).toEqual({ status: 'paid', memo: 'e2e coffee' });
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('creates invoices in bulk from pasted lines, reports each line and offers the CSV', async () => {
+    const context = await browser.newContext({ baseURL: baseUrl, acceptDownloads: true });
+    const page = await context.newPage();
+    try {
+      const credentials = { username: 'e2e_bulk', password: 'a long and unusual passphrase 8' };
+      expect((await context.request.post('/api/auth/register', { data: credentials })).status()).toBe(201);
+      expect((await context.request.post('/api/auth/login', { data: credentials })).status()).toBe(200);
+      await page.goto(`${baseUrl}/lightning`);
+      await page.getByTestId('bulk-lines').fill('amount,memo\n1500,coffee\n21000,"book, paperback"\nabc,bad one\n,tip');
+      await expect.poll(() => page.getByTestId('bulk-summary').textContent()).toMatch(/4 invoices, 1 with an amount/);
+      await page.getByTestId('bulk-form').getByRole('button', { name: 'Create invoices' }).click();
+      await page.getByTestId('bulk-report').waitFor({ timeout: 15_000 });
+      expect(await page.getByTestId('bulk-report').getByRole('status').textContent()).toContain('3 created, 1 failed');
+      const rows = page.getByTestId('bulk-row');
+      expect(await rows.count()).toBe(4);
+      expect(await rows.nth(2).textContent()).toMatch(/amountSat/);
+      const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('bulk-download').click()]);
+      const csv = await (await download.createReadStream()).toArray();
+      const text = Buffer.concat(csv as Buffer[]).toString('utf8');
+      expect(text.split('\r\n')[0]).toBe('id,amount_msat,memo,status,created_at,expires_at,payment_hash,bolt11');
+      expect(text).toContain('"book, paperback"');
+      expect(text.trim().split('\r\n')).toHaveLength(4);
+    } finally {
+      await context.close();
+    }
+  });
+});
