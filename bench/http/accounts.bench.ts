@@ -142,7 +142,7 @@ try {
   notes.push(
     `The app hashes ${hashConcurrency()} at a time (libuv pool ${process.env.UV_THREADPOOL_SIZE || 4}, capped at ${CORES} cores); the raw reference runs ${CORES} at a time with the same parameters, in the same process.`,
     `Sign-in figures are dominated by argon2: ${fmt(login.rps)} sign-ins/s is ${(argon2Share * 100).toFixed(0)} % of the raw ${fmt(rawRate)} hashes/s, and the measured p50 of ${login.latency.p50} ms compares with ${fmt(argon2OnlyP50)} ms for ${LOGIN_CONNECTIONS} queued verifies alone. A faster sign-in needs cheaper parameters (a security decision), not faster code.`,
-    'Sign-in load uses a generous throttle policy (startSatchel throttlePolicy) so every answer is 200; autocannon runs in a worker thread and shares the two cores with the server.',
+    'Sign-in load uses a generous throttle policy (startSatchel throttlePolicy) so every answer is 200; autocannon runs in a child process and shares the two cores with the server.',
   );
 } finally {
   await app.close();

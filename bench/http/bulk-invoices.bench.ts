@@ -184,7 +184,7 @@ writeReport({
     'Raw = encodeBolt11 of one fixed invoice with the same signer kind: signing dominates, so the ratio shows ' +
       'what everything else costs.',
     'The "no database" row is the ceiling of this design: the dev node itself (CSPRNG draws, sha256, record) and ' +
-      'the service cost ~25–30% of raw. The rest of the gap is the two row writes per invoice (dev-node record ' +
+      'the service cost ~25–40% of raw here. The rest of the gap is the two row writes per invoice (dev-node record ' +
       'and invoice row, each with a random-key unique index on the payment hash): ~50–90 µs per row each on ' +
       "this VM's disk, measured with per-phase timers, i.e. about as much as signing.",
   ],

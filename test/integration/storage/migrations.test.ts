@@ -4,7 +4,7 @@ import { createDatabase } from '../../../src/adapters/db/database.js';
 import { knownMigrations, migrateToLatest, migrationStatus } from '../../../src/adapters/db/migrator.js';
 import { DIALECTS, openTestDatabase } from '../../helpers/dialects.js';
 
-const TABLES = ['users', 'sessions', 'api_tokens', 'audit_events', 'login_failures', 'idempotency_keys', 'settings', 'wallets', 'wallet_transactions'];
+const TABLES = ['users', 'sessions', 'api_tokens', 'audit_events', 'login_failures', 'idempotency_keys', 'settings', 'wallets', 'wallet_transactions', 'lightning_invoices', 'lightning_preimages'];
 
 describe.each(DIALECTS)('migrations (%s)', (dialect) => {
   it('apply every migration to an empty database, in name order', async () => {
