@@ -46,6 +46,12 @@ import type { Clock } from './domain/lightning/clock.js';
 import { InvoiceService } from './domain/lightning/invoice-service.js';
 import { InvoiceWatcher } from './domain/lightning/invoice-watcher.js';
 import { lightningRoutes } from './http/routes/lightning/routes.js';
+import { SqlJobStore } from './adapters/db/job-store.js';
+import { SqlNoteStore } from './adapters/db/note-store.js';
+import { JobService } from './domain/jobs/job-service.js';
+import { validateRefsWith } from './domain/notes/note-refs.js';
+import { NoteService } from './domain/notes/note-service.js';
+import { noteRoutes } from './http/routes/notes/routes.js';
 
 export interface Satchel {
   config: Config;
@@ -62,6 +68,8 @@ export interface Satchel {
   lightning: LightningBackend;
   invoices: InvoiceService;
   invoiceWatcher: InvoiceWatcher;
+  notes: NoteService;
+  jobs: JobService;
   close(): Promise<void>;
 }
 
@@ -88,6 +96,10 @@ export interface StartOptions {
    * measured against the same app without it; the performance API then shows no HTTP figures.
    */
   httpMetrics?: boolean;
+  /** Tests only: a smaller import body limit than SPEC's 200 MB. */
+  noteImportBodyLimit?: number;
+  /** Tests only: job heartbeat/staleness timings. */
+  jobTimings?: { heartbeatMs?: number; staleMs?: number; progressMs?: number };
 }
 
 /** The accounts see the cached validator through their small port (password checks are never cached). */
@@ -180,6 +192,19 @@ export async function startSatchel(config: Config, options: StartOptions = {}): 
     onError: (error, context) => report(context, error),
   });
 
+  // Notes (BIP-329 labels) and the background jobs that import them (state in the database, so any
+  // instance answers GET /api/jobs/:id); jobs a dead instance left running are failed at start.
+  const notes = new NoteService({ store: new SqlNoteStore(database.db, database.dialect), validateRefs: validateRefsWith(validator) });
+  const jobs = new JobService({
+    store: new SqlJobStore(database.db),
+    notes,
+    instanceId: config.instanceId,
+    newId,
+    ...options.jobTimings,
+    onError: (error, context) => report(context, error),
+  });
+  await jobs.recoverAbandoned();
+
   // Performance: metrics on every request, a monitor that snapshots each second, the cache optimizer.
   const metrics = new Metrics(config.instanceId, { cache, validator });
   const optimizer = new CacheOptimizer(
@@ -210,6 +235,7 @@ export async function startSatchel(config: Config, options: StartOptions = {}): 
       adminRoutes({ accounts }),
       walletRoutes({ wallets, backend: chainBackendInfo(config.chain) }),
       lightningRoutes({ invoices, idempotency }),
+      noteRoutes({ notes, jobs, ...(options.noteImportBodyLimit ? { importBodyLimit: options.noteImportBodyLimit } : {}) }),
       (instance) => performanceRoutes(instance, { metrics, monitor, cache, optimizer, ...(config.metricsToken ? { metricsToken: config.metricsToken } : {}) }),
     ],
     logger: options.logger,
@@ -233,6 +259,7 @@ export async function startSatchel(config: Config, options: StartOptions = {}): 
     await wallets.syncer.drain();
     await chainBackend.close();
     await invoiceWatcher.stop();
+    await jobs.drain();
     await lightning.close();
     metrics.close();
     await accounts.drain();
@@ -257,6 +284,8 @@ export async function startSatchel(config: Config, options: StartOptions = {}): 
     lightning,
     invoices,
     invoiceWatcher,
+    notes,
+    jobs,
     close: () => app.close(),
   };
 }

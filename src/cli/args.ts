@@ -12,6 +12,7 @@ export function parseCommand(argv: string[]) {
       network: { type: 'string' },
       user: { type: 'string' },
       format: { type: 'string' },
+      mode: { type: 'string' },
       only: { type: 'string' },
       quick: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },

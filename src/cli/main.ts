@@ -6,7 +6,8 @@ const USAGE = `Usage: satchel <command>
   serve                                 start the server (PORT, HOST, DATA_DIR, DATABASE_URL, REDIS_URL, …)
   migrate                               apply database migrations and exit
   validate --type T [--network N]       validate one value per stdin line; JSON lines out
-  import-notes FILE --user NAME         import a CSV or BIP-329 file of notes
+  import-notes FILE --user NAME [--format csv|bip329|electrum] [--mode partial|atomic]
+                                        import a notes file; progress on stderr, report JSON on stdout
   bench [--only NAME] [--quick]         run the benchmark suite (bench/results/)`;
 
 function configOrExit(): Config {
@@ -70,6 +71,11 @@ async function main(): Promise<void> {
     case 'validate': {
       const { validateCommand } = await import('./validate-command.js');
       process.exitCode = await validateCommand(flags);
+      return;
+    }
+    case 'import-notes': {
+      const { importNotesCommand } = await import('./import-notes-command.js');
+      process.exitCode = await importNotesCommand(flags, positionals, { config: configOrExit() });
       return;
     }
     case 'bench': {

@@ -61,6 +61,8 @@ export interface ApiRequest {
   method?: string;
   /** Sent as JSON when given. */
   body?: unknown;
+  /** Sent as it is (a file), with the `content-type` given in `headers`; instead of `body`. */
+  rawBody?: Blob | string;
   headers?: Record<string, string>;
   signal?: AbortSignal;
 }
@@ -170,6 +172,7 @@ async function send(path: string, request: ApiRequest, method: string): Promise<
   }
   const init: RequestInit = { method, headers, credentials: 'same-origin' };
   if (request.body !== undefined) init.body = JSON.stringify(request.body);
+  else if (request.rawBody !== undefined) init.body = request.rawBody;
   if (request.signal) init.signal = request.signal;
   try {
     return await fetch(path, init);

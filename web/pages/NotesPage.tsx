@@ -1,5 +1,377 @@
-import { ComingSoon } from '../components/ComingSoon.js';
+/**
+ * Notes (SPEC Web UI): search the user's notes (label substring, by type), edit or delete one inline,
+ * import a CSV / BIP-329 / Electrum file as an async job (progress bar from GET /api/jobs/:id, then the
+ * per-line error table) and export as CSV or BIP-329.
+ */
+import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
+import { api, ApiError } from '../lib/api.js';
+import {
+  CONTENT_TYPE_OF,
+  NOTE_TYPES,
+  formatOfFile,
+  importUrl,
+  isImportReport,
+  jobProgress,
+  noteUrl,
+  searchUrl,
+  type ImportErrorView,
+  type ImportFormat,
+  type ImportMode,
+  type JobView,
+  type NotePage,
+  type NoteType,
+  type NoteView,
+} from '../lib/notes.js';
+
+const POLL_MS = 500;
+const MAX_LABEL = 255;
+
+function messageOf(error: unknown): string {
+  return error instanceof ApiError ? error.userMessage : 'Something went wrong. Please try again.';
+}
+
+function codePoints(text: string): number {
+  return [...text].length;
+}
+
+function NoteRow({ note, onChanged }: { note: NoteView; onChanged: () => void }) {
+  const [editing, setEditing] = useState(false);
+  const [draft, setDraft] = useState(note.note);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const tooLong = codePoints(draft) > MAX_LABEL;
+
+  const save = async (event: FormEvent) => {
+    event.preventDefault();
+    if (tooLong) return;
+    setBusy(true);
+    setError(null);
+    try {
+      await api.put(noteUrl(note.type, note.ref), { note: draft });
+      setEditing(false);
+      onChanged();
+    } catch (e) {
+      setError(messageOf(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const remove = async () => {
+    if (!window.confirm(`Delete the note on ${note.ref}?`)) return;
+    setBusy(true);
+    try {
+      await api.delete(noteUrl(note.type, note.ref));
+      onChanged();
+    } catch (e) {
+      setError(messageOf(e));
+      setBusy(false);
+    }
+  };
+
+  return (
+    <tr>
+      <td>{note.type}</td>
+      <td className="nowrap">
+        <code title={note.ref}>{note.ref.length > 24 ? `${note.ref.slice(0, 12)}…${note.ref.slice(-8)}` : note.ref}</code>
+      </td>
+      <td>
+        {editing ? (
+          <form onSubmit={save} className="controls">
+            <label className="visually-hidden" htmlFor={`note-${note.type}-${note.ref}`}>
+              Note
+            </label>
+            <input
+              id={`note-${note.type}-${note.ref}`}
+              value={draft}
+              onChange={(e) => setDraft(e.target.value)}
+              aria-invalid={tooLong}
+              autoFocus
+            />
+            <button className="button small primary" disabled={busy || tooLong}>
+              Save
+            </button>
+            <button type="button" className="button small ghost" onClick={() => (setEditing(false), setDraft(note.note))}>
+              Cancel
+            </button>
+            {tooLong && <span className="field-error">At most {MAX_LABEL} characters ({codePoints(draft)} now).</span>}
+          </form>
+        ) : (
+          note.note || <span className="muted">(no label)</span>
+        )}
+        {error && (
+          <p className="form-error" role="alert">
+            {error}
+          </p>
+        )}
+      </td>
+      <td className="nowrap">
+        {!editing && (
+          <>
+            <button className="button small ghost" onClick={() => setEditing(true)} disabled={busy}>
+              Edit
+            </button>{' '}
+            <button className="button small ghost" onClick={() => void remove()} disabled={busy}>
+              Delete
+            </button>
+          </>
+        )}
+      </td>
+    </tr>
+  );
+}
+
+function ErrorTable({ errors, total }: { errors: ImportErrorView[]; total?: number | undefined }) {
+  if (errors.length === 0) return null;
+  return (
+    <div className="table-wrap">
+      <table>
+        <caption>
+          Rows refused{total !== undefined && total > errors.length ? ` (first ${errors.length} of ${total})` : ''}
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">Line</th>
+            <th scope="col">Field</th>
+            <th scope="col">Code</th>
+            <th scope="col">Message</th>
+          </tr>
+        </thead>
+        <tbody>
+          {errors.map((e, i) => (
+            <tr key={`${e.line}-${i}`}>
+              <td className="num">{e.line}</td>
+              <td>{e.field ?? ''}</td>
+              <td>
+                <code>{e.code}</code>
+              </td>
+              <td>{e.message}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function ImportDialog({ onImported }: { onImported: () => void }) {
+  const [file, setFile] = useState<File | null>(null);
+  const [format, setFormat] = useState<ImportFormat>('csv');
+  const [mode, setMode] = useState<ImportMode>('partial');
+  const [job, setJob] = useState<JobView | null>(null);
+  const [uploading, setUploading] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [problemErrors, setProblemErrors] = useState<ImportErrorView[]>([]);
+  const dialog = useRef<HTMLDialogElement>(null);
+  const polling = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+
+  useEffect(() => () => clearTimeout(polling.current), []);
+
+  const poll = useCallback(
+    async (id: string) => {
+      try {
+        const current = await api.get<JobView>(`/api/jobs/${encodeURIComponent(id)}`);
+        setJob(current);
+        if (current.state === 'completed' || current.state === 'failed') {
+          if (current.state === 'completed') onImported();
+          return;
+        }
+      } catch (e) {
+        setError(messageOf(e));
+        return;
+      }
+      polling.current = setTimeout(() => void poll(id), POLL_MS);
+    },
+    [onImported],
+  );
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    if (!file) return;
+    setError(null);
+    setProblemErrors([]);
+    setJob(null);
+    setUploading(true);
+    try {
+      const { jobId } = await api.post<{ jobId: string }>(importUrl(format, mode), undefined, {
+        rawBody: file,
+        headers: { 'content-type': CONTENT_TYPE_OF[format] },
+      });
+      setJob({ id: jobId, state: 'queued', processed: 0, total: file.size });
+      void poll(jobId);
+    } catch (e) {
+      setError(messageOf(e));
+      if (e instanceof ApiError) setProblemErrors(e.errors.map((item) => ({ line: item.line ?? 0, code: item.code, message: item.message, ...(item.field ? { field: item.field } : {}) })));
+    } finally {
+      setUploading(false);
+    }
+  };
+
+  const report = job?.report;
+  const running = job !== null && (job.state === 'queued' || job.state === 'running');
+  return (
+    <>
+      <button className="button" onClick={() => dialog.current?.showModal()}>
+        Import…
+      </button>
+      <dialog ref={dialog} aria-labelledby="import-title" className="card">
+        <h2 id="import-title">Import notes</h2>
+        <form className="form" onSubmit={submit}>
+          <div className="field">
+            <label htmlFor="import-file">File</label>
+            <input
+              id="import-file"
+              type="file"
+              accept=".csv,.jsonl,.ndjson,.json,text/csv,application/json"
+              onChange={(e) => {
+                const chosen = e.target.files?.[0] ?? null;
+                setFile(chosen);
+                if (chosen) setFormat(formatOfFile(chosen.name));
+              }}
+            />
+            <p className="field-hint">CSV with a txid and a note/label/memo column, BIP-329 JSONL, or an Electrum label export. Up to 200 MB.</p>
+          </div>
+          <div className="field">
+            <label htmlFor="import-format">Format</label>
+            <select id="import-format" value={format} onChange={(e) => setFormat(e.target.value as ImportFormat)}>
+              <option value="csv">CSV</option>
+              <option value="bip329">BIP-329 (JSONL)</option>
+              <option value="electrum">Electrum labels (JSON)</option>
+            </select>
+          </div>
+          <fieldset className="field">
+            <legend>Mode</legend>
+            <label>
+              <input type="radio" name="mode" checked={mode === 'partial'} onChange={() => setMode('partial')} /> Keep the good rows
+            </label>
+            <label>
+              <input type="radio" name="mode" checked={mode === 'atomic'} onChange={() => setMode('atomic')} /> All or nothing
+            </label>
+          </fieldset>
+          <div className="controls">
+            <button className="button primary" disabled={!file || uploading || running}>
+              {uploading ? 'Uploading…' : 'Import'}
+            </button>
+            <button type="button" className="button ghost" onClick={() => dialog.current?.close()}>
+              Close
+            </button>
+          </div>
+        </form>
+        {job && (
+          <div aria-live="polite">
+            <progress max={1} value={jobProgress(job)} aria-label="Import progress" />{' '}
+            <span>
+              {job.state === 'completed' ? 'Done' : job.state === 'failed' ? 'Failed' : `${Math.round(jobProgress(job) * 100)}%`}
+            </span>
+          </div>
+        )}
+        {job?.state === 'failed' && (
+          <p className="form-error" role="alert">
+            {job.error ?? 'The import failed.'}
+          </p>
+        )}
+        {error && (
+          <p className="form-error" role="alert">
+            {error}
+          </p>
+        )}
+        {isImportReport(report) && (
+          <p className="summary">
+            {report.rolledBack ? 'Nothing was stored (all or nothing, and some rows were refused). ' : ''}
+            {report.imported} new, {report.updated} updated, {report.unchanged} unchanged, {report.failed} refused.
+          </p>
+        )}
+        <ErrorTable errors={report?.errors ?? problemErrors} total={isImportReport(report) ? report.errorCount : undefined} />
+      </dialog>
+    </>
+  );
+}
 
 export function NotesPage() {
-  return <ComingSoon title="Notes">Notes on transactions and addresses: search, import from CSV or BIP-329 with a progress bar and a per-line error report, and export.</ComingSoon>;
+  const [q, setQ] = useState('');
+  const [type, setType] = useState<NoteType | ''>('');
+  const [items, setItems] = useState<NoteView[]>([]);
+  const [next, setNext] = useState<string | undefined>();
+  const [loading, setLoading] = useState(true);
+  const [error, setError] = useState<string | null>(null);
+
+  const load = useCallback(
+    async (cursor?: string) => {
+      setLoading(true);
+      setError(null);
+      try {
+        const page = await api.get<NotePage>(searchUrl({ q: q.trim(), type, ...(cursor ? { cursor } : {}) }));
+        setItems((shown) => (cursor ? [...shown, ...page.items] : page.items));
+        setNext(page.next);
+      } catch (e) {
+        setError(messageOf(e));
+      } finally {
+        setLoading(false);
+      }
+    },
+    [q, type],
+  );
+
+  useEffect(() => {
+    const timer = setTimeout(() => void load(), 250);
+    return () => clearTimeout(timer);
+  }, [load]);
+
+  return (
+    <section className="page" aria-labelledby="notes-title">
+      <h1 id="notes-title">Notes</h1>
+      <p className="lede">Labels on your transactions, addresses, keys and outputs (BIP-329).</p>
+      <div className="controls">
+        <ImportDialog onImported={() => void load()} />
+        <a className="button ghost" href="/api/notes/export?format=csv" download>
+          Export CSV
+        </a>
+        <a className="button ghost" href="/api/notes/export?format=bip329" download>
+          Export BIP-329
+        </a>
+      </div>
+      <form className="controls" role="search" onSubmit={(e) => (e.preventDefault(), void load())}>
+        <label htmlFor="notes-q">Search</label>
+        <input id="notes-q" type="search" value={q} maxLength={MAX_LABEL} onChange={(e) => setQ(e.target.value)} placeholder="Words in a note" />
+        <label htmlFor="notes-type">Type</label>
+        <select id="notes-type" value={type} onChange={(e) => setType(e.target.value as NoteType | '')}>
+          <option value="">All</option>
+          {NOTE_TYPES.map((t) => (
+            <option key={t} value={t}>
+              {t}
+            </option>
+          ))}
+        </select>
+      </form>
+      {error && (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      )}
+      <div className="table-wrap card">
+        <table className="results">
+          <thead>
+            <tr>
+              <th scope="col">Type</th>
+              <th scope="col">Ref</th>
+              <th scope="col">Note</th>
+              <th scope="col">
+                <span className="visually-hidden">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {items.map((note) => (
+              <NoteRow key={`${note.type}:${note.ref}:${note.updatedAt}`} note={note} onChanged={() => void load()} />
+            ))}
+          </tbody>
+        </table>
+        {!loading && items.length === 0 && <p className="muted">{q ? 'No note matches.' : 'No notes yet. Add them on a wallet’s transactions or import a file.'}</p>}
+        {next && (
+          <button className="button ghost" onClick={() => void load(next)} disabled={loading}>
+            Load more
+          </button>
+        )}
+      </div>
+    </section>
+  );
 }

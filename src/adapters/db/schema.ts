@@ -198,6 +198,27 @@ export interface Schema {
   wallet_transactions: WalletTransactionsTable;
   lightning_invoices: LightningInvoicesTable;
   lightning_preimages: LightningPreimagesTable;
+  jobs: JobsTable;
+}
+
+export type JobStateName = 'queued' | 'running' | 'completed' | 'failed';
+
+export interface JobsTable {
+  /** Random 16-byte base64url made by the app. */
+  id: string;
+  user_id: string;
+  kind: string;
+  state: JobStateName;
+  processed: number;
+  total: number | null;
+  /** JSON text of the job's result. */
+  report: string | null;
+  error: string | null;
+  created_at: number;
+  updated_at: number;
+  heartbeat_at: number | null;
+  /** INSTANCE_ID of the process that runs (or ran) the job. */
+  instance: string;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -18,6 +18,7 @@ import * as wallets from './2026-11-28-40-wallets.js';
 import * as walletTransactions from './2026-11-28-41-wallet-transactions.js';
 import * as lightningInvoices from './2026-11-28-50-lightning-invoices.js';
 import * as lightningPreimages from './2026-11-28-51-lightning-preimages.js';
+import * as jobs from './2026-11-28-60-jobs.js';
 
 export const MIGRATIONS: Readonly<Record<string, SatchelMigration>> = {
   '2026-11-28-01-users': users,
@@ -34,4 +35,5 @@ export const MIGRATIONS: Readonly<Record<string, SatchelMigration>> = {
   '2026-11-28-41-wallet-transactions': walletTransactions,
   '2026-11-28-50-lightning-invoices': lightningInvoices,
   '2026-11-28-51-lightning-preimages': lightningPreimages,
+  '2026-11-28-60-jobs': jobs,
 };
