@@ -7,10 +7,11 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { startSatchel, type Satchel } from '../../src/main.js';
+import { launchChromium } from '../helpers/browser.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const webRoot = join(repoRoot, 'web', 'dist');
@@ -33,19 +34,7 @@ beforeAll(async () => {
   const address = satchel.app.server.address();
   if (!address || typeof address === 'string') throw new Error('server has no TCP address');
   baseUrl = `http://127.0.0.1:${address.port}`;
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-    ],
-  });
+  browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {

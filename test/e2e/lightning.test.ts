@@ -8,11 +8,12 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { startSatchel, type Satchel } from '../../src/main.js';
 import { decodeIndependently } from '../helpers/bolt11-independent.js';
+import { launchChromium } from '../helpers/browser.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const webRoot = join(repoRoot, 'web', 'dist');
@@ -32,19 +33,7 @@ beforeAll(async () => {
   const address = satchel.app.server.address();
   if (!address || typeof address === 'string') throw new Error('server has no TCP address');
   baseUrl = `http://127.0.0.1:${address.port}`;
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-    ],
-  });
+  browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {
