@@ -3,6 +3,7 @@
  * "Other settings") into one frozen, typed object, or throws a ConfigError whose message is one line
  * naming the variable. No I/O happens here.
  */
+import { isIP } from 'node:net';
 import { NETWORKS, type Network } from './validation/types.js';
 
 export class ConfigError extends Error {
@@ -34,13 +35,20 @@ export interface Config {
   lightning:
     | { backend: 'dev' }
     | { backend: 'lnd'; restUrl: string; macaroonHex: string; tlsCertPath?: string };
-  /** Trust X-Forwarded-* only from these proxy addresses (e.g. "127.0.0.1"); unset = trust none. */
-  trustProxy?: string;
+  /**
+   * TRUST_PROXY: X-Forwarded-For/-Proto are believed only from these peers (addresses, CIDRs, or
+   * proxy-addr's `loopback`|`linklocal`|`uniquelocal`); unset = trust none. Handed to Fastify's trustProxy.
+   */
+  trustProxy?: string[];
   cacheMemoryMb: number;
   webhookAllowPrivate: boolean;
+  /** Alerts are POSTed here when they fire and clear (ALERT_WEBHOOK_URL), signed with ALERT_WEBHOOK_SECRET if set. */
+  alertWebhook?: { url: string; secret?: string };
   instanceId: string;
   /** Largest request body in bytes for ordinary JSON routes. */
   bodyLimit: number;
+  /** Background jobs (async imports) this instance runs at once (JOB_CONCURRENCY, default 2). */
+  jobConcurrency: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -85,6 +93,32 @@ function url(env: Env, name: string, protocols: string[]): string | undefined {
   return raw;
 }
 
+const PROXY_ADDR_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/**
+ * TRUST_PROXY as a list Fastify (proxy-addr) accepts. `true`, `*` and hop counts are refused on purpose:
+ * trusting every peer lets any client forge its address (login throttling is keyed by it).
+ */
+function trustedProxies(env: Env): string[] | undefined {
+  const raw = env.TRUST_PROXY;
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const entries = raw.split(',').map((entry) => entry.trim());
+  for (const entry of entries) {
+    if (PROXY_ADDR_NAMES.includes(entry)) continue;
+    const [address = '', prefix, ...rest] = entry.split('/');
+    const family = isIP(address);
+    const maxPrefix = family === 4 ? 32 : 128;
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= maxPrefix);
+    if (family === 0 || !prefixOk || rest.length > 0) {
+      throw new ConfigError(
+        'TRUST_PROXY',
+        `expected comma-separated proxy addresses or CIDRs (e.g. 127.0.0.1,10.0.0.0/8) or loopback|linklocal|uniquelocal, got ${JSON.stringify(entry)}`,
+      );
+    }
+  }
+  return entries;
+}
+
 export function loadConfig(env: Env = process.env): Readonly<Config> {
   const dataDir = env.DATA_DIR || './data';
   const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
@@ -127,9 +161,14 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     webhookAllowPrivate: flag(env, 'WEBHOOK_ALLOW_PRIVATE'),
     instanceId: env.INSTANCE_ID || `${process.pid}`,
     bodyLimit: integer(env, 'BODY_LIMIT_BYTES', 1024 * 1024, 1024, 256 * 1024 * 1024),
+    jobConcurrency: integer(env, 'JOB_CONCURRENCY', 2, 1, 64),
   };
   if (redisUrl) config.redisUrl = redisUrl;
   if (env.METRICS_TOKEN) config.metricsToken = env.METRICS_TOKEN;
-  if (env.TRUST_PROXY) config.trustProxy = env.TRUST_PROXY;
+  const alertWebhookUrl = url(env, 'ALERT_WEBHOOK_URL', ['https:', 'http:']);
+  if (alertWebhookUrl) config.alertWebhook = { url: alertWebhookUrl, ...(env.ALERT_WEBHOOK_SECRET ? { secret: env.ALERT_WEBHOOK_SECRET } : {}) };
+  else if (env.ALERT_WEBHOOK_SECRET) throw new ConfigError('ALERT_WEBHOOK_SECRET', 'set without ALERT_WEBHOOK_URL');
+  const trustProxy = trustedProxies(env);
+  if (trustProxy) config.trustProxy = trustProxy;
   return Object.freeze(config);
 }

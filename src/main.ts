@@ -21,6 +21,8 @@ import { buildApp } from './http/app.js';
 import performanceRoutes from './http/routes/performance/routes.js';
 import { Metrics } from './perf/metrics.js';
 import { PerfMonitor } from './perf/monitor.js';
+import { PerfCluster } from './perf/cluster.js';
+import { RedisPerfClusterStore } from './adapters/redis/perf-cluster-store.js';
 import { CacheOptimizer } from './perf/optimizer.js';
 import { validationTargets } from './perf/targets.js';
 import { adminRoutes } from './http/routes/admin/routes.js';
@@ -46,9 +48,18 @@ import type { Clock } from './domain/lightning/clock.js';
 import { InvoiceService } from './domain/lightning/invoice-service.js';
 import { InvoiceWatcher } from './domain/lightning/invoice-watcher.js';
 import { lightningRoutes } from './http/routes/lightning/routes.js';
-import { SqlJobStore } from './adapters/db/job-store.js';
+import { SqlWebhookStore } from './adapters/db/webhook-store.js';
+import { outboundUrlGuard, refusedAddressReason } from './adapters/outbound/url-guard.js';
+import { webhookPoster } from './adapters/outbound/webhook-poster.js';
+import { AlertWebhook, assertAlertWebhookUrl } from './adapters/http/alert-webhook.js';
+import { PaymentWebhooks } from './domain/lightning/payment-webhooks.js';
+import { SqlJobStore, SqlUploadSpool } from './adapters/db/job-store.js';
+import { BullMqJobQueue } from './adapters/jobs/bullmq-queue.js';
+import { InProcessJobQueue } from './adapters/jobs/in-process-queue.js';
 import { SqlNoteStore } from './adapters/db/note-store.js';
-import { JobService } from './domain/jobs/job-service.js';
+import { SqlNoteHistoryStore } from './adapters/db/note-history-store.js';
+import { NoteHistoryService } from './domain/notes/note-history-service.js';
+import { JobService, type JobTimings } from './domain/jobs/job-service.js';
 import { validateRefsWith } from './domain/notes/note-refs.js';
 import { NoteService } from './domain/notes/note-service.js';
 import { noteRoutes } from './http/routes/notes/routes.js';
@@ -79,6 +90,8 @@ export interface StartOptions {
   webRoot?: string | null;
   /** Tests only: a cheaper argon2 (production parameters are the default and stay covered by tests). */
   passwordHasher?: PasswordHasher;
+  /** Tests only: faster alert webhook retries. */
+  alertWebhookRetry?: { maxAttempts?: number; initialDelayMs?: number; maxDelayMs?: number };
   /** Tests only: run the optimizer more often than every 10 s. */
   optimizerIntervalMs?: number;
   /** Tests only: other login-throttle limits. */
@@ -89,6 +102,8 @@ export interface StartOptions {
   keyCrypto?: KeyCrypto;
   /** Tests only: the clock of the Lightning node, invoices and watcher (expiry on a fake clock). */
   lightningClock?: Clock;
+  /** Tests only: shorter delays between payment webhook attempts. */
+  webhookRetryDelaysMs?: number[];
   /** Benchmarks: backend calls in flight during a bulk invoice creation (default by backend: dev 64, LND 8). */
   invoiceConcurrency?: number;
   /**
@@ -98,8 +113,12 @@ export interface StartOptions {
   httpMetrics?: boolean;
   /** Tests only: a smaller import body limit than SPEC's 200 MB. */
   noteImportBodyLimit?: number;
-  /** Tests only: job heartbeat/staleness timings. */
-  jobTimings?: { heartbeatMs?: number; staleMs?: number; progressMs?: number };
+  /** Tests only: job heartbeat/staleness/sweep timings, attempts before failing, import batch size. */
+  jobTimings?: JobTimings & { maxAttempts?: number; batchSize?: number; chunkBytes?: number };
+  /** Tests only: the Redis key prefix of the BullMQ job queue (one per test run). */
+  jobQueuePrefix?: string;
+  /** Tests only: `false` accepts and reports jobs but runs none here (another instance runs them). */
+  runJobs?: boolean;
 }
 
 /** The accounts see the cached validator through their small port (password checks are never cached). */
@@ -117,6 +136,8 @@ function heapPressure(): number {
 }
 
 export async function startSatchel(config: Config, options: StartOptions = {}): Promise<Satchel> {
+  // SPEC "Outbound URLs": a refused alert webhook URL stops start-up (its "save time").
+  if (config.alertWebhook) await assertAlertWebhookUrl(config.alertWebhook.url, config.webhookAllowPrivate);
   const database = await createDatabase(config.storage);
   await migrateToLatest(database);
   const cache = new TieredCache({ redisUrl: config.redisUrl, instanceId: config.instanceId });
@@ -173,7 +194,20 @@ export async function startSatchel(config: Config, options: StartOptions = {}): 
   // Lightning: dev node (preimages in the database) or LND; a watcher moves stored invoices out of pending.
   const lightningClock = options.lightningClock ? { clock: options.lightningClock } : {};
   const lightning = await openLightningBackend(config, { devInvoiceStore: new SqlDevInvoiceStore(database.db), ...lightningClock });
-  const invoiceStore = new SqlInvoiceStore(database.db);
+  // Payment webhooks: queued once by whichever instance moves an invoice to paid, sent by any instance.
+  const webhooks = new PaymentWebhooks({
+    store: new SqlWebhookStore(database.db),
+    guard: outboundUrlGuard({ allowPrivate: config.webhookAllowPrivate }),
+    poster: webhookPoster({ refuseAddress: (address) => (config.webhookAllowPrivate ? null : refusedAddressReason(address)) }),
+    findInvoiceByPaymentHash: (paymentHash) => invoiceStore.getByPaymentHash(paymentHash),
+    newId,
+    instanceId: config.instanceId,
+    ...(options.webhookRetryDelaysMs ? { retryDelaysMs: options.webhookRetryDelaysMs, pollMs: 50 } : {}),
+    onError: (error, context) => report(context, error),
+  });
+  const invoiceStore = new SqlInvoiceStore(database.db, {
+    onPaid: (paymentHash) => void webhooks.invoicePaid(paymentHash).catch((error: unknown) => report('queueing a payment webhook failed', error)),
+  });
   const invoiceWatcher = new InvoiceWatcher({
     backend: lightning,
     store: invoiceStore,
@@ -192,24 +226,38 @@ export async function startSatchel(config: Config, options: StartOptions = {}): 
     onError: (error, context) => report(context, error),
   });
 
-  // Notes (BIP-329 labels) and the background jobs that import them (state in the database, so any
-  // instance answers GET /api/jobs/:id); jobs a dead instance left running are failed at start.
-  const notes = new NoteService({ store: new SqlNoteStore(database.db, database.dialect), validateRefs: validateRefsWith(validator) });
+  // Notes (BIP-329 labels) and the background jobs that import them: uploads spooled and state kept in
+  // the database (any instance answers GET /api/jobs/:id and can run the job), queued through BullMQ
+  // with Redis or in process without; jobs a dead instance left behind are taken over by a sweeper.
+  // Every change of a note's text is kept (issue 10: note history, restore, import undo).
+  const noteHistory = new SqlNoteHistoryStore(database.db, database.dialect);
+  const notes = new NoteService({ store: new SqlNoteStore(database.db, database.dialect), validateRefs: validateRefsWith(validator), history: noteHistory });
+  const noteHistoryService = new NoteHistoryService({ notes, history: noteHistory });
+  const onJobError = (error: unknown, context: string) => report(context, error);
   const jobs = new JobService({
     store: new SqlJobStore(database.db),
+    spool: new SqlUploadSpool(database.db),
+    queue: config.redisUrl
+      ? new BullMqJobQueue({
+          redisUrl: config.redisUrl,
+          concurrency: config.jobConcurrency,
+          ...(options.jobQueuePrefix ? { prefix: options.jobQueuePrefix } : {}),
+          onError: onJobError,
+        })
+      : new InProcessJobQueue(config.jobConcurrency, onJobError),
     notes,
     instanceId: config.instanceId,
     newId,
     ...options.jobTimings,
-    onError: (error, context) => report(context, error),
+    onError: onJobError,
   });
-  await jobs.recoverAbandoned();
+  await jobs.start({ workers: options.runJobs !== false });
 
   // Performance: metrics on every request, a monitor that snapshots each second, the cache optimizer.
   const metrics = new Metrics(config.instanceId, { cache, validator });
   const optimizer = new CacheOptimizer(
     () => validationTargets(cache, validator),
-    { l2RoundTripUs: () => cache.l2RoundTripUs(), heapPressure },
+    { l2RoundTripUs: () => cache.l2RoundTripUs(), heapPressure, warm: (budgetMs) => cache.warm(budgetMs), saveHotKeys: () => cache.saveHotKeys() },
     { memoryBudgetMb: config.cacheMemoryMb, ...(options.optimizerIntervalMs ? { intervalMs: options.optimizerIntervalMs } : {}) },
   );
   const monitor = new PerfMonitor({
@@ -222,7 +270,26 @@ export async function startSatchel(config: Config, options: StartOptions = {}): 
       chain: chainProbe(chainBackend),
       lightning: async () => (await lightning.nodeInfo(), { ok: true }),
     },
-    onAlert: (alert, state) => app.log.warn({ alert }, `alert ${state}: ${alert.message}`),
+    onAlert: (alert, state) => {
+      app.log.warn({ alert }, `alert ${state}: ${alert.message}`);
+      alertWebhook?.notify(alert, state);
+    },
+  });
+  const alertWebhook = config.alertWebhook
+    ? new AlertWebhook({
+        ...config.alertWebhook,
+        instanceId: config.instanceId,
+        poster: webhookPoster({ refuseAddress: (address) => (config.webhookAllowPrivate ? null : refusedAddressReason(address)) }),
+        ...options.alertWebhookRetry,
+        onError: (error, context) => report(context, error),
+      })
+    : undefined;
+  // Every instance publishes its figures to Redis each second, so /api/performance/* can show them all.
+  const cluster = new PerfCluster({
+    instanceId: config.instanceId,
+    monitor,
+    ...(config.redisUrl ? { store: new RedisPerfClusterStore(config.redisUrl, { onError: (error) => report('performance cluster redis', error) }) } : {}),
+    onError: (error, context) => report(context, error),
   });
 
   const app = await buildApp({
@@ -234,9 +301,9 @@ export async function startSatchel(config: Config, options: StartOptions = {}): 
       authRoutes({ accounts, config }),
       adminRoutes({ accounts }),
       walletRoutes({ wallets, backend: chainBackendInfo(config.chain) }),
-      lightningRoutes({ invoices, idempotency }),
-      noteRoutes({ notes, jobs, ...(options.noteImportBodyLimit ? { importBodyLimit: options.noteImportBodyLimit } : {}) }),
-      (instance) => performanceRoutes(instance, { metrics, monitor, cache, optimizer, ...(config.metricsToken ? { metricsToken: config.metricsToken } : {}) }),
+      lightningRoutes({ invoices, idempotency, webhooks }),
+      noteRoutes({ notes, jobs, history: noteHistoryService, ...(options.noteImportBodyLimit ? { importBodyLimit: options.noteImportBodyLimit } : {}) }),
+      (instance) => performanceRoutes(instance, { metrics, monitor, cache, optimizer, cluster, ...(config.metricsToken ? { metricsToken: config.metricsToken } : {}) }),
     ],
     logger: options.logger,
     ...(options.webRoot !== undefined ? { webRoot: options.webRoot } : {}),
@@ -249,17 +316,24 @@ export async function startSatchel(config: Config, options: StartOptions = {}): 
     app.log.warn({ err: error }, message);
   };
   monitor.start();
+  cluster.start();
+  // Before listening: the first requests find the hot keys the last instance saved already in L1.
+  await optimizer.warmUp();
   optimizer.start();
   walletSync?.start();
+  webhooks.start();
   invoiceWatcher.start().catch((error: unknown) => report('lightning invoice watcher failed to start', error));
   app.addHook('onClose', async () => {
     monitor.stop();
-    optimizer.stop();
+    await cluster.stop();
+    await optimizer.shutdown();
+    await alertWebhook?.close();
     await walletSync?.stop();
     await wallets.syncer.drain();
     await chainBackend.close();
     await invoiceWatcher.stop();
-    await jobs.drain();
+    await webhooks.stop();
+    await jobs.close();
     await lightning.close();
     metrics.close();
     await accounts.drain();

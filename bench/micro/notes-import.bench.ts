@@ -18,6 +18,7 @@ import { CompiledQuery, sql } from 'kysely';
 import { createDatabase, type Database, type DatabaseConfig } from '../../src/adapters/db/database.js';
 import { migrateToLatest } from '../../src/adapters/db/migrator.js';
 import { SqlNoteStore } from '../../src/adapters/db/note-store.js';
+import { SqlNoteHistoryStore } from '../../src/adapters/db/note-history-store.js';
 import { countNotes, getNote, upsertNotes } from '../../src/adapters/db/repositories/notes.js';
 import { rowsPerUpsert, upsertStatement } from '../../src/adapters/db/repositories/notes-dialect.js';
 import { insertUser } from '../../src/adapters/db/repositories/users.js';
@@ -34,6 +35,8 @@ const quick = process.env.BENCH_QUICK === '1';
 const N = Number(process.env.BENCH_NOTES_ROWS ?? (quick ? 100_000 : 1_000_000));
 const BATCH = Number(process.env.BENCH_NOTES_BATCH ?? 5_000);
 const USER = 'bench-user';
+/** Imports record their note history (issue 10), as the server's do; BENCH_NOTES_HISTORY=0 measures without. */
+const HISTORY = process.env.BENCH_NOTES_HISTORY !== '0';
 
 type Keys = 'random' | 'sequential';
 
@@ -125,12 +128,17 @@ async function pipelineRun(engine: Engine, rows: number, keys: Keys): Promise<{ 
     const validateRefs = validateRefsWith(new CachedValidator(new TieredCache({})));
     global.gc?.();
     const t0 = performance.now();
+    const change = HISTORY ? await new SqlNoteHistoryStore(database.db, database.dialect).begin(USER, { kind: 'import', source: 'import', actor: 'bench' }, Date.now()) : undefined;
     const { value: report, peakRssMb } = await withPeakRss(() =>
-      importCsvNotes(Readable.from(csvChunks(rows, keys)), { store, validateRefs }, { userId: USER, mode: 'partial', batchSize: BATCH }),
+      importCsvNotes(Readable.from(csvChunks(rows, keys)), { store, validateRefs }, { userId: USER, mode: 'partial', batchSize: BATCH, ...(change ? { change } : {}) }),
     );
     const seconds = (performance.now() - t0) / 1000;
     check(report.imported === rows && report.failed === 0, `pipeline imported ${report.imported}/${rows}, ${report.failed} failed`);
     check((await countNotes(database.db, USER)) === rows, 'pipeline: row count in the database');
+    if (change) {
+      const history = await database.db.selectFrom('note_history').select((eb) => eb.fn.countAll<number>().as('n')).where('change_id', '=', change.id).executeTakeFirstOrThrow();
+      check(Number(history.n) === rows, `pipeline: one history row per created note (${history.n})`);
+    }
     return { rowsPerSec: rows / seconds, peakRssMb };
   } finally {
     await database.close();
@@ -201,6 +209,9 @@ async function main(): Promise<void> {
     'raw insert = the engine\'s batched INSERT … ON CONFLICT statement on ready-made rows, one transaction per batch (no CSV, no validation, no read-back); upsertNotes = the repository call the import makes. Each run on a fresh database.',
     `Peak RSS is the whole process (${fmt(baselineRssMb)} MB before the first run: Node, tsx, the modules).`,
     'Both engines keep a trigram index in step with every insert (SQLite FTS5 via triggers, PostgreSQL pg_trgm GIN) and check the users foreign key.',
+    HISTORY
+      ? 'The import records its note history (one row per created or changed note, written set-wise per batch) as the server does; the raw insert does not.'
+      : 'BENCH_NOTES_HISTORY=0: the import records no note history.',
   ];
   try {
     server = await startPostgres();

@@ -11,6 +11,10 @@ export type {
   L2Stats,
   NamespaceOptions,
   NamespaceStats,
+  ReuseStats,
   TieredCacheOptions,
 } from './types.js';
 export { hitRate } from './stats.js';
+export { HOT_KEYS_LIMIT } from './namespace.js';
+export { intervalPercentileMs, REUSE_BUCKETS, REUSE_SAMPLE_SHIFT, reuseBucketUpperMs, SAMPLE_TAIL, sampledKey, sampledKeyParts } from './reuse-sketch.js';
+export type { WarmResult } from './tiered-cache.js';

@@ -43,6 +43,11 @@ export class L1Store<V> {
     return (boxed === NULL_BOX ? null : boxed) as V;
   }
 
+  /** Present and fresh; counts nothing. */
+  has(key: string): boolean {
+    return this.lru.has(key);
+  }
+
   set(key: string, value: V): void {
     if (value === undefined) this.lru.delete(key);
     else this.lru.set(key, value === null ? NULL_BOX : (value as NonNullable<unknown>));

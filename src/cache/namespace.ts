@@ -5,9 +5,13 @@
 import { keyPart, namespaceKeyPrefix, namespacePattern } from './keys.js';
 import { L1Store } from './l1.js';
 import { SKIPPED, type L2Guard } from './l2-guard.js';
+import { HotKeys, ReuseSketch, type ReuseStats } from './reuse-sketch.js';
 import { SingleFlight } from './single-flight.js';
 import { L2Counters, namespaceStats } from './stats.js';
 import { CACHE_POLICIES, type CacheLogger, type CacheNamespace, type CachePolicy, type L2State, type NamespaceOptions, type NamespaceStats } from './types.js';
+
+/** Most keys of one namespace saved for warming the next start (issue 7: "top 1,000"). */
+export const HOT_KEYS_LIMIT = 1000;
 
 /** What a namespace needs from the TieredCache that owns it. */
 export interface NamespaceHost {
@@ -47,6 +51,10 @@ export class Namespace<V> implements CacheNamespace<V> {
   private readonly l1: L1Store<V>;
   readonly l2Counters = new L2Counters();
   private readonly flights = new SingleFlight<V>();
+  /** Reuse of this namespace's keys whatever the policy (the optimizer reads it; see reuse-sketch.ts). */
+  private readonly sketch: ReuseSketch;
+  /** Most requested keys while the policy is l1+l2: saved to Redis, loaded into L1 at the next start. */
+  readonly hot = new HotKeys(HOT_KEYS_LIMIT);
   /** Bumped by every invalidation: a fill that started before one must not land after it. */
   private epoch = 0;
 
@@ -59,6 +67,7 @@ export class Namespace<V> implements CacheNamespace<V> {
     this.policy = this.opts.policy;
     this.keyBase = namespaceKeyPrefix(host.keyPrefix, this.opts.version ?? 1, name);
     this.l1 = new L1Store<V>(this.opts.l1Max, this.opts.ttlMs);
+    this.sketch = new ReuseSketch(this.opts.l1Max, this.opts.ttlMs);
   }
 
   get options(): Readonly<NamespaceOptions> {
@@ -88,16 +97,28 @@ export class Namespace<V> implements CacheNamespace<V> {
     this.policy = next.policy;
     this.keyBase = namespaceKeyPrefix(this.host.keyPrefix, next.version ?? 1, this.name);
     if (next.policy === 'off' || next.version !== previous.version) this.dropLocal(undefined);
+    if (next.policy !== 'l1+l2' || next.version !== previous.version) this.hot.clear();
     this.l1.resize(next.l1Max, next.ttlMs);
+    this.sketch.resize(next.l1Max, next.ttlMs);
   }
 
+  /** Under `off` it only feeds the reuse sketch, so the optimizer can see what caching would gain. */
   peek(key: string): V | undefined {
+    this.sketch.observe(key);
     if (this.policy === 'off') return undefined;
+    if (this.policy === 'l1+l2') this.hot.observe(key);
     return this.l1.get(key);
   }
 
+  /** Records an access of key `prefix + value` in the reuse sketch, without a lookup or building the key. */
+  track(prefix: string, value: string): void {
+    this.sketch.observeParts(prefix, value);
+  }
+
   async get(key: string): Promise<V | undefined> {
+    this.sketch.observe(key);
     if (this.policy === 'off') return undefined;
+    if (this.policy === 'l1+l2') this.hot.observe(key);
     const local = this.l1.get(key);
     if (local !== undefined || !this.usesL2) return local;
     return this.readL2(key);
@@ -105,9 +126,12 @@ export class Namespace<V> implements CacheNamespace<V> {
 
   async getMany(keys: string[]): Promise<(V | undefined)[]> {
     const out = new Array<V | undefined>(keys.length).fill(undefined);
+    for (const key of keys) this.sketch.observe(key);
     if (this.policy === 'off') return out;
+    const shared = this.policy === 'l1+l2';
     const missing: number[] = [];
     for (let i = 0; i < keys.length; i++) {
+      if (shared) this.hot.observe(keys[i] as string);
       const local = this.l1.get(keys[i] as string);
       if (local === undefined) missing.push(i);
       else out[i] = local;
@@ -158,7 +182,9 @@ export class Namespace<V> implements CacheNamespace<V> {
   }
 
   async getOrCompute(key: string, compute: () => V | Promise<V>): Promise<V> {
+    this.sketch.observe(key);
     if (this.policy === 'off') return compute();
+    if (this.policy === 'l1+l2') this.hot.observe(key);
     const local = this.l1.get(key);
     if (local !== undefined) return local;
     return this.flights.run(key, async () => {
@@ -197,6 +223,45 @@ export class Namespace<V> implements CacheNamespace<V> {
       this.l1.delete(key);
       this.flights.forget(key);
     }
+  }
+
+  reuse(): ReuseStats {
+    return this.sketch.stats();
+  }
+
+  /** Redis key of the list of hot keys saved for the next start (outside the `v<version>:<ns>:` key space). */
+  warmListKey(): string {
+    return `${this.host.keyPrefix}:warm:v${this.opts.version ?? 1}:${this.name}`;
+  }
+
+  /**
+   * Loads `keys` from L2 into L1 in MGETs of 500 within `deadline` (performance.now() ms), skipping keys
+   * L1 already has; counts neither hits nor misses (no lookup happened). Resolves to the number loaded.
+   */
+  async warm(keys: string[], deadline: number): Promise<number> {
+    const guard = this.host.guard;
+    if (!this.usesL2 || !guard) return 0;
+    const epoch = this.epoch;
+    let loaded = 0;
+    for (let start = 0; start < keys.length; start += 500) {
+      const budget = deadline - performance.now();
+      if (budget <= 0) break;
+      const chunk = keys.slice(start, start + 500).filter((k) => typeof k === 'string' && !this.l1.has(k));
+      if (chunk.length === 0) continue;
+      const raw = await guard.run((d) => d.mget(chunk.map((k) => this.storageKey(k))), this.l2Counters, Math.min(budget, this.host.bulkBudgetMs(chunk.length)));
+      if (raw === SKIPPED || epoch !== this.epoch) break;
+      for (let j = 0; j < chunk.length; j++) {
+        const text = raw[j];
+        if (text === null || text === undefined) continue;
+        try {
+          this.l1.set(chunk[j] as string, JSON.parse(text) as V);
+          loaded++;
+        } catch {
+          this.l2Counters.errors++;
+        }
+      }
+    }
+    return loaded;
   }
 
   stats(): NamespaceStats {

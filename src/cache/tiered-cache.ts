@@ -21,6 +21,20 @@ const CLEAR_BUDGET_MS = 5000;
 /** Pending invalidations kept per namespace while Redis is away; past it the namespace is cleared instead. */
 const MAX_PENDING_KEYS = 1000;
 const NAME = /^[A-Za-z0-9_.:-]{1,64}$/;
+/** A saved hot-key list outlives a restart or a deploy, not a day (Redis runs noeviction: every key has a TTL). */
+const WARM_LIST_TTL_MS = 24 * 3600_000;
+/** Default budget of warming at start, all namespaces together. */
+const WARM_BUDGET_MS = 2000;
+
+/** What `warm()` did for one namespace. */
+export interface WarmResult {
+  namespace: string;
+  /** Keys in the list the last instance saved. */
+  listed: number;
+  /** Values found in Redis and put into L1. */
+  loaded: number;
+  ms: number;
+}
 
 export class TieredCache {
   /** This object's identity on the bus: the configured instance id plus a nonce, so two caches never ignore each other. */
@@ -141,6 +155,52 @@ export class TieredCache {
       samples.push((performance.now() - started) * 1000);
     }
     return samples.sort((a, b) => a - b)[1];
+  }
+
+  /**
+   * Saves each l1+l2 namespace's hottest keys (cache keys only; values stay where they are, in Redis) so
+   * that the next instance to start can warm its L1 from them. Resolves to the namespaces saved.
+   */
+  async saveHotKeys(): Promise<string[]> {
+    const guard = this.guard;
+    if (!guard || this.closed) return [];
+    const saved: string[] = [];
+    for (const ns of this.byName.values()) {
+      if (!ns.usesL2 || ns.hot.size === 0) continue;
+      const keys = ns.hot.top();
+      const done = await guard.run((d) => d.set(ns.warmListKey(), JSON.stringify(keys), WARM_LIST_TTL_MS), ns.l2Counters, this.host.bulkBudgetMs(keys.length));
+      if (done !== SKIPPED) saved.push(ns.name);
+    }
+    return saved;
+  }
+
+  /**
+   * Loads the keys the last instance saved (saveHotKeys) from Redis into L1, for every l1+l2 namespace,
+   * one GET and a few MGETs each, within `budgetMs` for all of them. Without Redis: nothing.
+   */
+  async warm(budgetMs = WARM_BUDGET_MS): Promise<WarmResult[]> {
+    const guard = this.guard;
+    if (!guard || this.closed) return [];
+    const deadline = performance.now() + budgetMs;
+    const results: WarmResult[] = [];
+    for (const ns of this.byName.values()) {
+      const budget = deadline - performance.now();
+      if (!ns.usesL2 || budget <= 0) continue;
+      const started = performance.now();
+      const raw = await guard.run((d) => d.get(ns.warmListKey()), ns.l2Counters, Math.min(budget, this.timeoutMs * 4));
+      if (raw === SKIPPED || raw === null) continue;
+      let keys: unknown;
+      try {
+        keys = JSON.parse(raw);
+      } catch {
+        keys = undefined;
+      }
+      if (!Array.isArray(keys)) continue;
+      const listed = keys.filter((k): k is string => typeof k === 'string');
+      const loaded = await ns.warm(listed, deadline);
+      results.push({ namespace: ns.name, listed: listed.length, loaded, ms: performance.now() - started });
+    }
+    return results;
   }
 
   l2State(): L2State {

@@ -1,4 +1,7 @@
 /** Public shapes of the tiered cache. Other modules code against these; keep them stable. */
+import type { ReuseStats } from './reuse-sketch.js';
+
+export type { ReuseStats };
 
 export type CachePolicy = 'off' | 'l1' | 'l1+l2';
 export const CACHE_POLICIES: readonly CachePolicy[] = ['off', 'l1', 'l1+l2'];
@@ -67,6 +70,11 @@ export interface CacheNamespace<V> {
   configure(patch: Partial<NamespaceOptions>): void;
   /** Synchronous L1-only lookup for hot paths; counts a hit or a miss. */
   peek(key: string): V | undefined;
+  /**
+   * Records an access of key `prefix + value` in the reuse sketch without a lookup (a caller whose
+   * policy is `off` still shows the optimizer its reuse) and without building the key.
+   */
+  track(prefix: string, value: string): void;
   /** L1, then L2 when the policy is l1+l2; an L2 hit fills L1. */
   get(key: string): Promise<V | undefined>;
   /** L1, then one MGET for the misses. */
@@ -82,6 +90,8 @@ export interface CacheNamespace<V> {
   /** The whole namespace, everywhere. */
   clear(): Promise<void>;
   stats(): NamespaceStats;
+  /** Sampled reuse of the keys looked up, whatever the policy (see reuse-sketch.ts). */
+  reuse(): ReuseStats;
 }
 
 /** What a remote instance asked us to drop (emitted as the 'invalidated' event once it is done). */

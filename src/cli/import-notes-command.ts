@@ -14,6 +14,7 @@ import { AppError } from '../errors.js';
 import { createDatabase } from '../adapters/db/database.js';
 import { migrateToLatest } from '../adapters/db/migrator.js';
 import { SqlNoteStore } from '../adapters/db/note-store.js';
+import { SqlNoteHistoryStore } from '../adapters/db/note-history-store.js';
 import { findUserByUsername } from '../adapters/db/repositories/users.js';
 import { TieredCache } from '../cache/index.js';
 import { validateRefsWith } from '../domain/notes/note-refs.js';
@@ -97,6 +98,8 @@ export async function importNotesCommand(
     const notes = new NoteService({
       store: new SqlNoteStore(database.db, database.dialect),
       validateRefs: validateRefsWith(new CachedValidator(cache)),
+      // Recorded in the note history like the server's imports: the report's importId can be undone.
+      history: new SqlNoteHistoryStore(database.db, database.dialect),
     });
 
     const redrawMs = io.redrawMs ?? 100;
@@ -117,6 +120,7 @@ export async function importNotesCommand(
         format: format as NoteImportFormat,
         mode,
         ...(totalBytes === undefined ? {} : { totalBytes }),
+        actor: { via: 'api', username: user.username },
       });
     } catch (error) {
       stderr.write('\n');

@@ -1,4 +1,4 @@
-/** `satchel <command>` — serve | migrate | validate | bench (SPEC: Command line). */
+/** `satchel <command>` — serve | migrate | validate | import-notes | backup | restore | bench (SPEC: Command line). */
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { parseCommand } from './args.js';
 
@@ -8,6 +8,8 @@ const USAGE = `Usage: satchel <command>
   validate --type T [--network N]       validate one value per stdin line; JSON lines out
   import-notes FILE --user NAME [--format csv|bip329|electrum] [--mode partial|atomic]
                                         import a notes file; progress on stderr, report JSON on stdout
+  backup FILE [--force]                 back up the database: SQLite online copy, PostgreSQL pg_dump
+  restore FILE [--force]                restore a backup into DATA_DIR / DATABASE_URL (Satchel stopped)
   bench [--only NAME] [--quick]         run the benchmark suite (bench/results/)`;
 
 function configOrExit(): Config {
@@ -37,22 +39,46 @@ async function serve(): Promise<void> {
     process.stderr.write(`satchel: could not start: ${reason}\n`);
     process.exit(1);
   }
+  // Graceful stop (docs/deploy.md, rolling restart): stop accepting, serve what arrives on open
+  // connections with `Connection: close`, let a trusted proxy close its pooled idle connections (no
+  // request lost to a close race; src/http/drain.ts), then in-flight requests, then jobs' current
+  // batch, database and Redis (satchel.close). Exit 0, or 1 if it takes over 30 s.
+  const { httpDrainer, peerMatcher } = await import('../http/drain.js');
+  const drainer = httpDrainer(satchel.app.server);
   const stop = async (signal: string) => {
-    logger.info({ signal }, 'shutting down: finishing in-flight requests');
-    const timer = setTimeout(() => process.exit(1), 30_000).unref();
-    await satchel.close();
+    if (drainer.draining) return;
+    logger.info({ signal }, 'shutting down: no new connections, finishing in-flight requests');
+    const timer = setTimeout(() => {
+      logger.error('shutdown took over 30 s: exiting');
+      process.exit(1);
+    }, 30_000).unref();
+    try {
+      // Idle connections from the proxy (TRUST_PROXY) are its to close: it pools them and may be
+      // writing a request onto one right now. Others are closed at once (clients retry on them).
+      const drained = await drainer.drain({
+        idleWaitMs: config.trustProxy ? 10_000 : 0,
+        isProxy: peerMatcher(config.trustProxy ?? []),
+        inFlightWaitMs: 15_000,
+      });
+      logger.info(drained, 'connections drained; closing jobs, database and Redis');
+      await satchel.close();
+    } catch (error) {
+      logger.error({ err: error }, 'shutdown failed');
+      process.exit(1);
+    }
     clearTimeout(timer);
     process.exit(0);
   };
-  process.once('SIGTERM', () => void stop('SIGTERM'));
-  process.once('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
 }
 
 async function migrate(): Promise<void> {
   const config = configOrExit();
   const { createDatabase } = await import('../adapters/db/database.js');
   const { migrateToLatest } = await import('../adapters/db/migrator.js');
-  const database = await createDatabase(config.storage);
+  // No statement timeout: an index built over a large table may take minutes (docs/deploy.md, section 3).
+  const database = await createDatabase(config.storage, { statementTimeoutMs: 0 });
   try {
     const { applied } = await migrateToLatest(database);
     process.stdout.write(applied.length ? `applied ${applied.join(', ')}\n` : 'database is up to date\n');
@@ -76,6 +102,13 @@ async function main(): Promise<void> {
     case 'import-notes': {
       const { importNotesCommand } = await import('./import-notes-command.js');
       process.exitCode = await importNotesCommand(flags, positionals, { config: configOrExit() });
+      return;
+    }
+    case 'backup':
+    case 'restore': {
+      const { backupCommand, restoreCommand } = await import('./backup-command.js');
+      const run = command === 'backup' ? backupCommand : restoreCommand;
+      process.exitCode = await run(flags, positionals, { config: configOrExit() });
       return;
     }
     case 'bench': {

@@ -1,7 +1,7 @@
 /**
  * `satchel validate --type T [--network N]`: one value per stdin line in, one JSON result per stdout
  * line out. Lines are trimmed first (SPEC: the UI and CLI trim before they call); an `amount` line
- * that is a plain integer is passed as a number, as the API would receive it.
+ * that is a plain decimal number is passed as a number, as the API would receive it.
  */
 import { createInterface } from 'node:readline';
 import { batchValidate } from '../validation/batch.js';
@@ -11,7 +11,8 @@ import { NETWORKS, type Network, type ValidationType } from '../validation/types
 const CHUNK = 1000;
 
 function toValue(type: ValidationType, line: string): unknown {
-  if (type === 'amount' && /^-?\d+$/.test(line)) return Number(line);
+  // Decimals too, so "1.5" is judged as the number it is (not a whole number), not as a string.
+  if (type === 'amount' && /^-?\d+(\.\d+)?$/.test(line)) return Number(line);
   return line;
 }
 

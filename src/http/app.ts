@@ -7,7 +7,6 @@ import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import cookie from '@fastify/cookie';
 import csrf from '@fastify/csrf-protection';
-import helmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
@@ -17,8 +16,23 @@ import type { Metrics } from '../perf/metrics.js';
 import authPlugin, { CSRF_HEADER } from './plugins/auth.js';
 import httpMetrics from './plugins/http-metrics.js';
 import problemErrors, { sendProblem } from './plugins/problem-errors.js';
+import securityHeaders from './plugins/security-headers.js';
 import healthRoutes from './routes/health/routes.js';
 import validateRoutes from './routes/validate/routes.js';
+
+/** One registered route: method, URL pattern and its config (`access`, `scope`). */
+export interface RouteSummary {
+  method: string;
+  url: string;
+  config: { access?: string; scope?: string };
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route registered so far (onRoute), in order. */
+    routeTable: readonly RouteSummary[];
+  }
+}
 
 export interface AppDeps {
   config: Config;
@@ -44,6 +58,9 @@ export const LOG_REDACT = [
   '*.token',
 ];
 
+/** Longest path parameter (BIP-329 refs: an xpub is 111 characters; Fastify's default is 100). */
+const MAX_PATH_PARAM = 512;
+
 export function findWebRoot(): string | null {
   for (const candidate of ['../../web/dist', '../../../web/dist']) {
     const path = fileURLToPath(new URL(candidate, import.meta.url));
@@ -64,27 +81,46 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: true, allErrors: false } },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    routerOptions: { maxParamLength: MAX_PATH_PARAM },
+    // Errors Fastify raises before routing (a malformed URL escape, a path segment over the limit)
+    // leave as problem+json too; the URL itself is not echoed.
+    frameworkErrors: (error, _request, reply) => {
+      const reason = error.code === 'FST_ERR_BAD_URL' ? 'is malformed' : `has a path segment over ${MAX_PATH_PARAM} characters or is malformed`;
+      sendProblem(reply, new AppError('invalid_input', `The request URL ${reason}`));
+    },
+  });
+
+  // Every route with what it declares (access, scope): the scope walk test checks them all.
+  const routeTable: RouteSummary[] = [];
+  app.decorate('routeTable', routeTable);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routeTable.push({ method, url: route.url, config: { ...route.config } });
   });
 
   // The API speaks JSON; routes that take files (CSV, JSONL) register their own parsers.
   app.removeContentTypeParser('text/plain');
   await app.register(problemErrors);
   if (deps.metrics) await app.register(httpMetrics, { metrics: deps.metrics });
-  await app.register(helmet, {
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
-        connectSrc: ["'self'"],
-        frameAncestors: ["'none'"],
-        objectSrc: ["'none'"],
-        baseUri: ["'self'"],
-        formAction: ["'self'"],
+  await app.register(securityHeaders, {
+    helmet: {
+      contentSecurityPolicy: {
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'", "'unsafe-inline'"],
+          imgSrc: ["'self'", 'data:'],
+          connectSrc: ["'self'"],
+          frameAncestors: ["'none'"],
+          objectSrc: ["'none'"],
+          baseUri: ["'self'"],
+          formAction: ["'self'"],
+          // Not helmet's default upgrade-insecure-requests: served over plain HTTP on a LAN address
+          // (docs/deploy.md), it would send every script and style request to https and break the UI.
+          upgradeInsecureRequests: null,
+        },
       },
+      referrerPolicy: { policy: 'no-referrer' },
     },
-    referrerPolicy: { policy: 'no-referrer' },
   });
   await app.register(cookie);
   await app.register(csrf, {

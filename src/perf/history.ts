@@ -69,14 +69,24 @@ export class History {
   private readonly seconds = new Ring<HistoryPoint>(15 * 60);
   private readonly tens = new Ring<HistoryPoint>(24 * 360);
   private pending: HistoryPoint[] = [];
+  private readonly listeners = new Set<(point: HistoryPoint, resolutionS: 1 | 10) => void>();
 
   add(point: HistoryPoint): void {
     this.seconds.push(point);
     this.pending.push(point);
+    for (const listener of this.listeners) listener(point, 1);
     if (this.pending.length >= 10) {
-      this.tens.push(mean(this.pending));
+      const tens = mean(this.pending);
+      this.tens.push(tens);
       this.pending = [];
+      for (const listener of this.listeners) listener(tens, 10);
     }
+  }
+
+  /** Calls `listener` with every point added to either ring (the cluster publishes them); returns an unsubscribe. */
+  listen(listener: (point: HistoryPoint, resolutionS: 1 | 10) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   range(range: HistoryRange, now = Date.now()): { resolutionS: number; points: HistoryPoint[] } {

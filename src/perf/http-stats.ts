@@ -1,12 +1,17 @@
 /**
- * Per-route request statistics for the JSON performance API: totals since start and a window that the
- * snapshot clock rotates every second (so rps and percentiles describe "now", not the whole uptime).
+ * Per-route request statistics: totals since start, a window that the snapshot clock rotates every
+ * second (so rps and percentiles describe "now", not the whole uptime), and totals per status code, from
+ * which the Prometheus histogram is built when scraped. Recording is one bucket computation and three
+ * array increments: this sits on every request, so nothing here allocates after a route's first request.
  */
 import { LatencyHistogram } from './latency-histogram.js';
 
 interface RouteStats {
+  method: string;
+  route: string;
   total: LatencyHistogram;
   window: LatencyHistogram;
+  byStatus: Map<number, LatencyHistogram>;
   errors: number;
   windowErrors: number;
 }
@@ -21,20 +26,35 @@ export interface HttpWindowSnapshot {
   totals: { requests: number; errors: number };
 }
 
+/** One (method, route, status) series since start, for Prometheus. */
+export interface HttpSeries {
+  method: string;
+  route: string;
+  status: number;
+  histogram: LatencyHistogram;
+}
+
 export class HttpStats {
-  private readonly routes = new Map<string, RouteStats>();
+  /** method → route pattern → stats (two lookups instead of building a key string per request). */
+  private readonly byMethod = new Map<string, Map<string, RouteStats>>();
   private windowStartedAt = Date.now();
   private totalRequests = 0;
   private totalErrors = 0;
 
-  record(route: string, status: number, ms: number): void {
-    let stats = this.routes.get(route);
+  record(method: string, route: string, status: number, ms: number): void {
+    let routes = this.byMethod.get(method);
+    if (!routes) this.byMethod.set(method, (routes = new Map()));
+    let stats = routes.get(route);
     if (!stats) {
-      stats = { total: new LatencyHistogram(), window: new LatencyHistogram(), errors: 0, windowErrors: 0 };
-      this.routes.set(route, stats);
+      stats = { method, route, total: new LatencyHistogram(), window: new LatencyHistogram(), byStatus: new Map(), errors: 0, windowErrors: 0 };
+      routes.set(route, stats);
     }
-    stats.total.record(ms);
-    stats.window.record(ms);
+    let byStatus = stats.byStatus.get(status);
+    if (!byStatus) stats.byStatus.set(status, (byStatus = new LatencyHistogram()));
+    const bucket = LatencyHistogram.bucketOf(ms);
+    stats.total.recordIn(bucket, ms);
+    stats.window.recordIn(bucket, ms);
+    byStatus.recordIn(bucket, ms);
     this.totalRequests++;
     if (status >= 500) {
       stats.errors++;
@@ -43,17 +63,21 @@ export class HttpStats {
     }
   }
 
+  private *allRoutes(): Iterable<RouteStats> {
+    for (const routes of this.byMethod.values()) yield* routes.values();
+  }
+
   /** Figures for the window since the last rotation; `rotate` starts a new window. */
   snapshot(rotate: boolean, now = Date.now()): HttpWindowSnapshot {
     const seconds = Math.max(0.001, (now - this.windowStartedAt) / 1000);
     const all = new LatencyHistogram();
     let errors = 0;
     const routes: HttpWindowSnapshot['routes'] = {};
-    for (const [route, stats] of this.routes) {
+    for (const stats of this.allRoutes()) {
       all.merge(stats.window);
       errors += stats.windowErrors;
       const total = stats.total.summary();
-      routes[route] = { requests: total.count, errors: stats.errors, p50: total.p50, p95: total.p95, p99: total.p99, meanMs: total.meanMs };
+      routes[`${stats.method} ${stats.route}`] = { requests: total.count, errors: stats.errors, p50: total.p50, p95: total.p95, p99: total.p99, meanMs: total.meanMs };
       if (rotate) {
         stats.window.reset();
         stats.windowErrors = 0;
@@ -72,10 +96,17 @@ export class HttpStats {
     };
   }
 
+  /** Every (method, route, status) series since start (the Prometheus histogram reads these). */
+  *series(): Iterable<HttpSeries> {
+    for (const stats of this.allRoutes()) {
+      for (const [status, histogram] of stats.byStatus) yield { method: stats.method, route: stats.route, status, histogram };
+    }
+  }
+
   /** The slowest routes by p99 since start (for the performance report). */
   slowest(n: number): Array<{ route: string; p99: number; requests: number }> {
-    return [...this.routes]
-      .map(([route, s]) => ({ route, p99: s.total.quantile(0.99), requests: s.total.count }))
+    return [...this.allRoutes()]
+      .map((s) => ({ route: `${s.method} ${s.route}`, p99: s.total.quantile(0.99), requests: s.total.count }))
       .sort((a, b) => b.p99 - a.p99)
       .slice(0, n);
   }

@@ -14,8 +14,24 @@ export class LatencyHistogram {
   sumMs = 0;
   maxMs = 0;
 
+  /** The bucket a latency falls in (bucket 0: ≤ 0.01 ms; bucket i: (upperBoundMs(i-1), upperBoundMs(i)]). */
+  static bucketOf(ms: number): number {
+    return ms <= MIN_MS ? 0 : Math.min(BUCKETS - 1, Math.floor(Math.log(ms / MIN_MS) / LOG_RATIO) + 1);
+  }
+
+  /** Upper bound of bucket `index` in ms (the last bucket also holds everything slower). */
+  static upperBoundMs(index: number): number {
+    return MIN_MS * RATIO ** index;
+  }
+
+  static readonly bucketCount = BUCKETS;
+
   record(ms: number): void {
-    const index = ms <= MIN_MS ? 0 : Math.min(BUCKETS - 1, Math.floor(Math.log(ms / MIN_MS) / LOG_RATIO) + 1);
+    this.recordIn(LatencyHistogram.bucketOf(ms), ms);
+  }
+
+  /** record() with the bucket already known, so one latency can go into several histograms for one log. */
+  recordIn(index: number, ms: number): void {
     this.counts[index]! += 1;
     this.count += 1;
     this.sumMs += ms;
@@ -32,6 +48,25 @@ export class LatencyHistogram {
       if (seen >= rank) return Math.min(this.maxMs, MIN_MS * RATIO ** i);
     }
     return this.maxMs;
+  }
+
+  /**
+   * Cumulative counts at each bound (ascending, in ms) — Prometheus `le` buckets built from these buckets at
+   * scrape time. A bucket that straddles a bound is counted at its geometric midpoint (the same ±7.5 %).
+   */
+  cumulativeCounts(boundsMs: readonly number[]): number[] {
+    const out = new Array<number>(boundsMs.length).fill(0);
+    let b = 0;
+    let seen = 0;
+    for (let i = 0; i < BUCKETS; i++) {
+      const n = this.counts[i]!;
+      if (n === 0) continue;
+      const midpoint = i === 0 ? MIN_MS / 2 : LatencyHistogram.upperBoundMs(i) / Math.sqrt(RATIO);
+      while (b < boundsMs.length && boundsMs[b]! < midpoint) out[b++] = seen;
+      seen += n;
+    }
+    while (b < boundsMs.length) out[b++] = seen;
+    return out;
   }
 
   merge(other: LatencyHistogram): void {

@@ -1,13 +1,46 @@
 /**
  * Prometheus metrics (prom-client) and the in-process figures behind /api/performance/*.
- * Cache and validation figures are read from their own stats when scraped (collect callbacks), so the
- * hot paths pay nothing extra for Prometheus; only the per-request histogram observe is on the path.
+ * Everything is read from Satchel's own figures when scraped, so the hot paths pay nothing extra for
+ * Prometheus: cache and validation stats through collect callbacks, and the HTTP latency histogram built
+ * from HttpStats' log buckets (prom-client's Histogram.observe, with its label handling, measured ~8 µs a
+ * request — a 4 % loss on a validation-heavy load; recording into HttpStats costs well under 1 µs).
  */
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
 import type { TieredCache } from '../cache/index.js';
 import type { CachedValidator } from '../domain/validation/cached-validator.js';
 import { HttpStats } from './http-stats.js';
+
+/** Prometheus `le` bounds of the HTTP latency histogram, in seconds. */
+export const HTTP_DURATION_BUCKETS_S = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/**
+ * `satchel_http_request_duration_seconds`, a Prometheus histogram registered as a custom metric whose
+ * values are computed from HttpStats at scrape time (the registry adds the instance label).
+ */
+function httpDurationMetric(http: HttpStats) {
+  const name = 'satchel_http_request_duration_seconds';
+  const boundsMs = HTTP_DURATION_BUCKETS_S.map((s) => s * 1000);
+  return {
+    name,
+    help: 'HTTP request latency by route and status',
+    type: 'histogram',
+    aggregator: 'sum',
+    reset() {},
+    get() {
+      const values: Array<{ metricName: string; labels: Record<string, string | number>; value: number }> = [];
+      for (const { method, route, status, histogram } of http.series()) {
+        const labels = { method, route, status_code: String(status) };
+        const cumulative = histogram.cumulativeCounts(boundsMs);
+        HTTP_DURATION_BUCKETS_S.forEach((le, i) => values.push({ metricName: `${name}_bucket`, labels: { ...labels, le }, value: cumulative[i]! }));
+        values.push({ metricName: `${name}_bucket`, labels: { ...labels, le: '+Inf' }, value: histogram.count });
+        values.push({ metricName: `${name}_sum`, labels, value: histogram.sumMs / 1000 });
+        values.push({ metricName: `${name}_count`, labels, value: histogram.count });
+      }
+      return { name, help: this.help, type: 'histogram', aggregator: 'sum', values };
+    },
+  };
+}
 
 export interface MetricsSources {
   cache: TieredCache;
@@ -18,7 +51,6 @@ export class Metrics {
   readonly registry = new Registry();
   readonly http = new HttpStats();
   private readonly loopDelay: IntervalHistogram;
-  private readonly httpDuration: Histogram<'method' | 'route' | 'status_code'>;
 
   constructor(
     readonly instanceId: string,
@@ -29,13 +61,7 @@ export class Metrics {
     this.loopDelay = monitorEventLoopDelay({ resolution: 20 });
     this.loopDelay.enable();
 
-    this.httpDuration = new Histogram({
-      name: 'satchel_http_request_duration_seconds',
-      help: 'HTTP request latency by route and status',
-      labelNames: ['method', 'route', 'status_code'],
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-      registers: [this.registry],
-    });
+    this.registry.registerMetric(httpDurationMetric(this.http) as unknown as Metric);
 
     const { cache, validator } = sources;
     const counterFromStats = (name: string, help: string, labelNames: string[], read: (set: (labels: Record<string, string>, value: number) => void) => void) =>
@@ -107,8 +133,7 @@ export class Metrics {
   }
 
   observeRequest(method: string, route: string, status: number, ms: number): void {
-    this.http.record(`${method} ${route}`, status, ms);
-    this.httpDuration.observe({ method, route, status_code: String(status) }, ms / 1000);
+    this.http.record(method, route, status, ms);
   }
 
   /** Event-loop delay since the last call, in ms (p50/p99/max), then restarts the window. */

@@ -10,9 +10,16 @@
  *   l1:     h1·L1 + (1−h1)·(L1 + C + L1)
  *   l1+l2:  h1·L1 + (1−h1)·(L1 + R + (1−h2)·(C + L1))      (the L2 write is pipelined, off the path)
  * A policy is only switched when it wins by more than the noise margin, so a cheap check never pays a
- * Redis round trip and a flapping workload does not flap the policy.
+ * Redis round trip and a flapping workload does not flap the policy. Every figure is the last
+ * interval's (costs: an average over the last intervals, see targets.ts), so a change of workload is
+ * seen at the next run, not diluted by everything since start.
+ *
+ * TTLs follow reuse: the high percentile of the sampled gaps between two accesses of one key, rounded
+ * up to a power of two seconds, clamped between `minTtlMs` and the TTL the namespace's owner gave
+ * (an upper bound of staleness the optimizer never exceeds). At start it warms L1 from the hottest keys
+ * the last instance saved in Redis, and it saves this instance's every `persistEveryMs`.
  */
-import type { CachePolicy } from '../cache/index.js';
+import { intervalPercentileMs, type CachePolicy, type WarmResult } from '../cache/index.js';
 
 export interface OptimizerTarget {
   name: string;
@@ -24,11 +31,40 @@ export interface OptimizerTarget {
   computeUs(): number | undefined;
   /** Measured mean cost of a cache hit, µs, when the target measures it (else settings.l1HitUs). */
   hitUs?(): number | undefined;
-  /** Lookups and L1 hits so far (cumulative), and the L1 max/size/evictions. */
-  counters(): { lookups: number; l1Hits: number; l2Hits: number; l2Misses: number; evictions: number; size: number; max: number; ghostHits?: number; ghostLookups?: number };
+  /**
+   * Lookups and L1 hits so far (cumulative), and the L1 max/size/evictions. `ghost*`: sampled lookups
+   * and would-be hits of the reuse sketch (counted whatever the policy); `reuseIntervals`: its
+   * cumulative counts of reuse gaps per power-of-two bucket (see cache/reuse-sketch.ts).
+   */
+  counters(): {
+    lookups: number;
+    l1Hits: number;
+    l2Hits: number;
+    l2Misses: number;
+    evictions: number;
+    size: number;
+    max: number;
+    ghostHits?: number;
+    ghostLookups?: number;
+    reuseIntervals?: readonly number[];
+  };
   setL1Max(max: number): void;
   /** Rough bytes per L1 entry (key + value + overhead). */
   bytesPerEntry(): number;
+  /** Called once at the start of every run, before anything is read (targets.ts closes its cost window). */
+  beginRun?(): void;
+  /** The L1 TTL, if the optimizer may set it; `ceiling` is the owner's TTL, never exceeded. */
+  ttl?: { current(): number; ceiling: number; set(ms: number): void };
+}
+
+/** Things the optimizer does outside a target: Redis probe, heap, hot-key warming. */
+export interface OptimizerProbes {
+  l2RoundTripUs(): Promise<number | undefined>;
+  heapPressure(): number;
+  /** Loads the hot keys the last instance saved into L1 (TieredCache.warm). */
+  warm?(budgetMs: number): Promise<WarmResult[]>;
+  /** Saves this instance's hot keys (TieredCache.saveHotKeys). */
+  saveHotKeys?(): Promise<string[]>;
 }
 
 export interface OptimizerSettings {
@@ -46,14 +82,26 @@ export interface OptimizerSettings {
   growBelowHitRate: number;
   maxL1Entries: number;
   minL1Entries: number;
-  /** A target switched `off` is tried with `l1` again after this many runs, to re-measure its reuse. */
+  /**
+   * A target switched `off` is tried with `l1` again after this many runs, to re-measure its reuse —
+   * only when it has no reuse sketch telling the would-be hit rate.
+   */
   exploreAfterRuns: number;
+  /** TTL = this percentile of the sampled reuse gaps (rounded up to a power of two seconds)… */
+  ttlPercentile: number;
+  /** …once that many gaps were seen (decayed by half each run), and never below this. */
+  minReuseSamples: number;
+  minTtlMs: number;
+  /** How often the hot keys are saved for the next start (0: only at shutdown). */
+  persistEveryMs: number;
+  /** Time allowed for warming L1 at start, all namespaces together. */
+  warmBudgetMs: number;
 }
 
 export interface Decision {
   at: string;
   target: string;
-  action: 'policy' | 'grow' | 'shrink' | 'keep';
+  action: 'policy' | 'grow' | 'shrink' | 'keep' | 'ttl' | 'warm';
   from?: string;
   to?: string;
   reason: string;
@@ -69,7 +117,12 @@ interface Window {
   evictions: number;
   ghostHits: number;
   ghostLookups: number;
+  reuseIntervals: readonly number[];
 }
+
+const EMPTY_WINDOW: Window = { lookups: 0, l1Hits: 0, l2Hits: 0, l2Misses: 0, evictions: 0, ghostHits: 0, ghostLookups: 0, reuseIntervals: [] };
+
+const seconds = (ms: number) => (ms >= 3_600_000 && ms % 3_600_000 === 0 ? `${ms / 3_600_000} h` : ms >= 1000 ? `${Math.round(ms / 1000)} s` : `${ms} ms`);
 
 export class CacheOptimizer {
   settings: OptimizerSettings;
@@ -85,10 +138,13 @@ export class CacheOptimizer {
    * try of L2 found nothing (keys never evicted, one instance) was moved back onto L2 every other run.
    */
   private readonly seenH2 = new Map<string, { h2: number; runs: number }>();
+  /** Reuse gaps per bucket, halved each run before the window's are added: recent reuse weighs most. */
+  private readonly reuse = new Map<string, number[]>();
+  private lastSavedAt = Date.now();
 
   constructor(
     private readonly targets: () => OptimizerTarget[],
-    private readonly probes: { l2RoundTripUs(): Promise<number | undefined>; heapPressure(): number },
+    private readonly probes: OptimizerProbes,
     settings: Partial<OptimizerSettings> = {},
   ) {
     this.settings = {
@@ -102,6 +158,11 @@ export class CacheOptimizer {
       maxL1Entries: 1_000_000,
       minL1Entries: 1_000,
       exploreAfterRuns: 30,
+      ttlPercentile: 0.95,
+      minReuseSamples: 50,
+      minTtlMs: 60_000,
+      persistEveryMs: 60_000,
+      warmBudgetMs: 2000,
       ...settings,
     };
   }
@@ -117,6 +178,38 @@ export class CacheOptimizer {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+  }
+
+  /** Stops, then saves the hot keys one last time so the next instance starts warm. */
+  async shutdown(): Promise<void> {
+    this.stop();
+    if (this.settings.enabled) await this.saveHotKeys(new Date(), true);
+  }
+
+  /**
+   * Loads into L1 the hot keys the last instance saved (before the server listens, so the first
+   * requests are L1 hits); each namespace warmed is logged as a decision. Bounded by warmBudgetMs.
+   */
+  async warmUp(now = new Date()): Promise<Decision[]> {
+    if (!this.settings.enabled || !this.probes.warm) return [];
+    const results = await this.probes.warm(this.settings.warmBudgetMs);
+    return results.map((r) =>
+      this.log({
+        at: now.toISOString(),
+        target: r.namespace,
+        action: 'warm',
+        to: String(r.loaded),
+        reason: `warmed ${r.loaded} keys into L1 from Redis (of the ${r.listed} hottest the last instance saved) in ${r.ms.toFixed(0)} ms`,
+      }),
+    );
+  }
+
+  private async saveHotKeys(now: Date, force = false): Promise<void> {
+    if (!this.probes.saveHotKeys) return;
+    const every = this.settings.persistEveryMs;
+    if (!force && (every <= 0 || now.getTime() - this.lastSavedAt < every)) return;
+    this.lastSavedAt = now.getTime();
+    await this.probes.saveHotKeys();
   }
 
   configure(patch: Partial<OptimizerSettings>): void {
@@ -153,8 +246,10 @@ export class CacheOptimizer {
     let usedBytes = targets.reduce((sum, t) => sum + t.counters().size * t.bytesPerEntry(), 0);
 
     for (const target of targets) {
+      target.beginRun?.();
       const c = target.counters();
-      const prev = this.previous.get(target.name) ?? { lookups: 0, l1Hits: 0, l2Hits: 0, l2Misses: 0, evictions: 0, ghostHits: 0, ghostLookups: 0 };
+      const prev = this.previous.get(target.name) ?? EMPTY_WINDOW;
+      const intervals = c.reuseIntervals ?? [];
       const w: Window = {
         lookups: c.lookups - prev.lookups,
         l1Hits: c.l1Hits - prev.l1Hits,
@@ -163,6 +258,7 @@ export class CacheOptimizer {
         evictions: c.evictions - prev.evictions,
         ghostHits: (c.ghostHits ?? 0) - prev.ghostHits,
         ghostLookups: (c.ghostLookups ?? 0) - prev.ghostLookups,
+        reuseIntervals: intervals.map((n, b) => n - (prev.reuseIntervals[b] ?? 0)),
       };
       this.previous.set(target.name, {
         lookups: c.lookups,
@@ -172,9 +268,12 @@ export class CacheOptimizer {
         evictions: c.evictions,
         ghostHits: c.ghostHits ?? 0,
         ghostLookups: c.ghostLookups ?? 0,
+        reuseIntervals: [...intervals],
       });
       const decision = this.decide(target, w, l2Us, now);
       if (decision) taken.push(decision);
+      const ttl = this.decideTtl(target, w, now);
+      if (ttl) taken.push(ttl);
 
       // Size: grow while misses come from evictions, within the budget; shrink under heap pressure.
       const current = target.policy();
@@ -203,7 +302,38 @@ export class CacheOptimizer {
         }
       }
     }
+    await this.saveHotKeys(now);
     return taken;
+  }
+
+  /**
+   * TTL from reuse: the `ttlPercentile` of the recent reuse gaps, rounded up to a power of two seconds
+   * (so small drifts change nothing), within [minTtlMs, the owner's TTL].
+   */
+  private decideTtl(target: OptimizerTarget, w: Window, now: Date): Decision | undefined {
+    if (!target.ttl || w.reuseIntervals.length === 0) return undefined;
+    const decayed = (this.reuse.get(target.name) ?? []).map((n) => n / 2);
+    w.reuseIntervals.forEach((n, b) => (decayed[b] = (decayed[b] ?? 0) + n));
+    this.reuse.set(target.name, decayed);
+    const samples = decayed.reduce((sum, n) => sum + n, 0);
+    if (samples < this.settings.minReuseSamples || target.policy() === 'off') return undefined;
+    const percentileMs = intervalPercentileMs(decayed, this.settings.ttlPercentile) ?? 0;
+    const { ceiling } = target.ttl;
+    const floor = Math.min(this.settings.minTtlMs, ceiling);
+    const rounded = 1000 * 2 ** Math.ceil(Math.log2(Math.max(1, percentileMs / 1000)));
+    const ttl = Math.min(ceiling, Math.max(floor, rounded));
+    const current = target.ttl.current();
+    if (ttl === current) return undefined;
+    target.ttl.set(ttl);
+    const pct = Math.round(this.settings.ttlPercentile * 100);
+    return this.log({
+      at: now.toISOString(),
+      target: target.name,
+      action: 'ttl',
+      from: String(current),
+      to: String(ttl),
+      reason: `${pct}th percentile of ${Math.round(samples)} sampled reuse gaps ≤ ${seconds(percentileMs)}: L1 TTL ${seconds(current)} → ${seconds(ttl)} (kept within ${seconds(floor)}–${seconds(ceiling)})`,
+    });
   }
 
   private decide(target: OptimizerTarget, w: Window, l2Us: number | undefined, now: Date): Decision | undefined {

@@ -1,8 +1,10 @@
 /**
  * Lightning in a real browser against the real server (dev node): create an invoice in the UI (BTC unit,
  * live validation), see its QR code and BOLT 11 text, simulate the payment and see the status turn paid,
- * in the invoice card and in the list.
+ * in the invoice card and in the list; bulk invoices from pasted lines; the payment webhook panel.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,7 +30,7 @@ beforeAll(async () => {
     execFileSync('npx', ['vite', 'build', '--config', 'web/vite.config.ts'], { cwd: repoRoot, stdio: 'ignore' });
   }
   dataDir = mkdtempSync(join(tmpdir(), 'satchel-e2e-lightning-'));
-  const config = loadConfig({ DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', CHAIN_BACKEND: 'none', LOG_LEVEL: 'silent', NETWORK: 'regtest' });
+  const config = loadConfig({ DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', CHAIN_BACKEND: 'none', LOG_LEVEL: 'silent', NETWORK: 'regtest', WEBHOOK_ALLOW_PRIVATE: '1' });
   satchel = await startSatchel(config, { listen: true, webRoot });
   const address = satchel.app.server.address();
   if (!address || typeof address === 'string') throw new Error('server has no TCP address');
@@ -117,6 +119,46 @@ describe('Lightning in the browser', () => {
       expect(text.trim().split('\r\n')).toHaveLength(4);
     } finally {
       await context.close();
+    }
+  });
+
+  it('sets a payment webhook, shows its secret once, and lists the delivery of a paid invoice', async () => {
+    const received: string[] = [];
+    const receiver = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+      request.on('end', () => {
+        received.push(body);
+        response.statusCode = 200;
+        response.end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    const context = await browser.newContext({ baseURL: baseUrl });
+    const page = await context.newPage();
+    try {
+      const credentials = { username: 'e2e_webhook', password: 'a long and unusual passphrase 7' };
+      expect((await context.request.post('/api/auth/register', { data: credentials })).status()).toBe(201);
+      const login = await context.request.post('/api/auth/login', { data: credentials });
+      const token = ((await login.json()) as { token: string }).token;
+      await page.goto(`${baseUrl}/lightning`);
+      const panel = page.getByTestId('webhook-panel');
+      await panel.getByRole('textbox').fill(hookUrl);
+      await panel.getByRole('button', { name: 'Save' }).click();
+      await expect.poll(() => page.getByTestId('webhook-secret').textContent(), { timeout: 10_000 }).toMatch(/whsec_/);
+      expect(await page.getByTestId('webhook-url').textContent()).toBe(hookUrl);
+
+      const auth = { authorization: `Bearer ${token}` };
+      const invoice = (await (await context.request.post('/api/lightning/invoices', { data: { amountSat: 777 }, headers: auth })).json()) as { id: string };
+      expect((await context.request.post(`/api/lightning/invoices/${invoice.id}/simulate-payment`, { headers: auth })).status()).toBe(200);
+      await expect.poll(() => received.length, { timeout: 10_000 }).toBe(1);
+      expect(JSON.parse(received[0]!)).toMatchObject({ event: 'invoice.paid', invoice: { id: invoice.id } });
+      await page.reload();
+      await expect.poll(() => page.getByTestId('webhook-deliveries').textContent(), { timeout: 10_000 }).toMatch(/delivered/);
+    } finally {
+      await context.close();
+      await new Promise((resolve) => receiver.close(resolve));
     }
   });
 });

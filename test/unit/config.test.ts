@@ -64,4 +64,31 @@ describe('loadConfig', () => {
     const config = loadConfig({ LND_REST_URL: 'https://127.0.0.1:8080', LND_MACAROON_HEX: '0201' });
     expect(config.lightning).toMatchObject({ backend: 'lnd', restUrl: 'https://127.0.0.1:8080' });
   });
+
+  it('trusts X-Forwarded-* from no peer unless TRUST_PROXY lists the proxies (addresses, CIDRs, proxy-addr names)', () => {
+    expect(loadConfig({}).trustProxy).toBeUndefined();
+    expect(loadConfig({ TRUST_PROXY: '' }).trustProxy).toBeUndefined();
+    expect(loadConfig({ TRUST_PROXY: '127.0.0.1' }).trustProxy).toEqual(['127.0.0.1']);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, ::1 ,fd00::/8,loopback' }).trustProxy).toEqual([
+      '10.0.0.0/8',
+      '::1',
+      'fd00::/8',
+      'loopback',
+    ]);
+  });
+
+  it.each(['true', '*', '1', 'nginx.local', '10.0.0.0/33', '::1/129', '127.0.0.1/', '10.0.0.1/8/8', '127.0.0.1,,::1'])(
+    'refuses TRUST_PROXY=%s with one line naming the variable (trusting everyone would let clients forge their address)',
+    (value) => {
+      let error: unknown;
+      try {
+        loadConfig({ TRUST_PROXY: value });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).variable).toBe('TRUST_PROXY');
+      expect((error as Error).message).not.toContain('\n');
+    },
+  );
 });

@@ -1,8 +1,10 @@
 /** Copies a text to the clipboard and says so for a moment. */
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 
 export function CopyButton({ text, label }: { text: string; label: string }) {
   const [copied, setCopied] = useState(false);
+  // A new text (e.g. the next receive address) has not been copied yet.
+  useEffect(() => setCopied(false), [text]);
   const copy = async () => {
     try {
       await navigator.clipboard.writeText(text);

@@ -142,9 +142,11 @@ export function parseBulkLines(text: string): BulkLine[] {
     if (i === 0 && amountText.toLowerCase() === 'amount') return;
     const memo = cells.slice(1).join(',').trim();
     const { sats, issue } = amountToSats(amountText, 'sat');
-    // A bad amount is still sent as typed: the server judges each item and reports it in the results.
+    // A bad amount is still sent (the server judges each item and reports it in the results): as a
+    // number when it reads as one (0, 1.5 → "not positive", "not whole"), else as the text typed.
     const item: BulkLine['item'] = {};
-    if (amountText !== '') item.amountSat = issue ? amountText : (sats as number);
+    const numeric = toValidationInput('amount', amountText);
+    if (amountText !== '') item.amountSat = issue ? (Number.isFinite(numeric) ? (numeric as number) : amountText) : (sats as number);
     if (memo !== '') item.memo = memo;
     out.push({ line: i + 1, amountText, memo, item, ...(issue ? { issue: describeIssue(issue) } : {}) });
   });

@@ -8,6 +8,7 @@ import { BulkInvoiceForm } from '../components/lightning/BulkInvoiceForm.js';
 import { CreateInvoiceForm } from '../components/lightning/CreateInvoiceForm.js';
 import { InvoiceCard } from '../components/lightning/InvoiceCard.js';
 import { InvoiceList } from '../components/lightning/InvoiceList.js';
+import { WebhookPanel } from '../components/lightning/WebhookPanel.js';
 import { api, ApiError } from '../lib/api.js';
 import type { InvoiceStatus, InvoiceView, NodeView } from '../lib/lightning.js';
 
@@ -147,6 +148,7 @@ export function LightningPage() {
         onSimulate={simulate}
         loading={loading}
       />
+      <WebhookPanel />
     </section>
   );
 }

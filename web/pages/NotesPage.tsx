@@ -4,6 +4,8 @@
  * per-line error table) and export as CSV or BIP-329.
  */
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
+import { ImportPreview, type ImportColumnsState } from '../components/ImportPreview.js';
+import { NoteHistory, UndoImportButton, importIdOf } from '../components/NoteHistory.js';
 import { api, ApiError } from '../lib/api.js';
 import {
   CONTENT_TYPE_OF,
@@ -39,6 +41,7 @@ function NoteRow({ note, onChanged }: { note: NoteView; onChanged: () => void })
   const [draft, setDraft] = useState(note.note);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const [showHistory, setShowHistory] = useState(false);
   const tooLong = codePoints(draft) > MAX_LABEL;
 
   const save = async (event: FormEvent) => {
@@ -103,6 +106,7 @@ function NoteRow({ note, onChanged }: { note: NoteView; onChanged: () => void })
             {error}
           </p>
         )}
+        {showHistory && <NoteHistory type={note.type} noteRef={note.ref} current={note.note} onRestored={onChanged} />}
       </td>
       <td className="nowrap">
         {!editing && (
@@ -112,6 +116,9 @@ function NoteRow({ note, onChanged }: { note: NoteView; onChanged: () => void })
             </button>{' '}
             <button className="button small ghost" onClick={() => void remove()} disabled={busy}>
               Delete
+            </button>{' '}
+            <button className="button small ghost" onClick={() => setShowHistory((s) => !s)} aria-expanded={showHistory}>
+              History
             </button>
           </>
         )}
@@ -161,6 +168,7 @@ function ImportDialog({ onImported }: { onImported: () => void }) {
   const [uploading, setUploading] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [problemErrors, setProblemErrors] = useState<ImportErrorView[]>([]);
+  const [columns, setColumns] = useState<ImportColumnsState>({ query: '', ready: true });
   const dialog = useRef<HTMLDialogElement>(null);
   const polling = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
 
@@ -192,7 +200,7 @@ function ImportDialog({ onImported }: { onImported: () => void }) {
     setJob(null);
     setUploading(true);
     try {
-      const { jobId } = await api.post<{ jobId: string }>(importUrl(format, mode), undefined, {
+      const { jobId } = await api.post<{ jobId: string }>(importUrl(format, mode) + columns.query, undefined, {
         rawBody: file,
         headers: { 'content-type': CONTENT_TYPE_OF[format] },
       });
@@ -238,6 +246,7 @@ function ImportDialog({ onImported }: { onImported: () => void }) {
               <option value="electrum">Electrum labels (JSON)</option>
             </select>
           </div>
+          <ImportPreview file={file} format={format} onChange={setColumns} />
           <fieldset className="field">
             <legend>Mode</legend>
             <label>
@@ -248,7 +257,7 @@ function ImportDialog({ onImported }: { onImported: () => void }) {
             </label>
           </fieldset>
           <div className="controls">
-            <button className="button primary" disabled={!file || uploading || running}>
+            <button className="button primary" disabled={!file || uploading || running || !columns.ready}>
               {uploading ? 'Uploading…' : 'Import'}
             </button>
             <button type="button" className="button ghost" onClick={() => dialog.current?.close()}>
@@ -279,6 +288,9 @@ function ImportDialog({ onImported }: { onImported: () => void }) {
             {report.rolledBack ? 'Nothing was stored (all or nothing, and some rows were refused). ' : ''}
             {report.imported} new, {report.updated} updated, {report.unchanged} unchanged, {report.failed} refused.
           </p>
+        )}
+        {isImportReport(report) && !report.rolledBack && importIdOf(report) && (
+          <UndoImportButton key={importIdOf(report)} importId={importIdOf(report)!} onUndone={onImported} />
         )}
         <ErrorTable errors={report?.errors ?? problemErrors} total={isImportReport(report) ? report.errorCount : undefined} />
       </dialog>

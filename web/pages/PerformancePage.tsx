@@ -27,6 +27,87 @@ import {
 
 /** How often the cache table is fetched while the live stream is down. */
 const CACHE_POLL_MS = 10_000;
+/** How often the list of instances (GET /api/performance/instances) is fetched. */
+const INSTANCES_POLL_MS = 5_000;
+
+interface InstanceSummary {
+  instance: string;
+  self: boolean;
+  live: boolean;
+  lastSeenAt: string;
+  rps?: number;
+  p99Ms?: number;
+  errorRate?: number;
+  rssMb?: number;
+  activeAlerts?: number;
+}
+
+interface InstancesResponse {
+  self: string;
+  shared: boolean;
+  reachable: boolean;
+  instances: InstanceSummary[];
+}
+
+/** Every instance publishing to the same Redis, with its headline figures (issue 9). */
+function InstancesPanel() {
+  const [data, setData] = useState<InstancesResponse | null>(null);
+  useEffect(() => {
+    let stopped = false;
+    const load = async () => {
+      try {
+        const body = await api.get<InstancesResponse>('/api/performance/instances');
+        if (!stopped) setData(body);
+      } catch {
+        // Kept as last seen; the charts' error line says when the API is away.
+      }
+    };
+    void load();
+    const timer = setInterval(() => void load(), INSTANCES_POLL_MS);
+    return () => {
+      stopped = true;
+      clearInterval(timer);
+    };
+  }, []);
+  if (!data || (!data.shared && data.instances.length <= 1)) return null;
+  return (
+    <section className="card perf-section" aria-labelledby="perf-instances-title" data-testid="instances-panel">
+      <div className="perf-section-head">
+        <h2 id="perf-instances-title">Instances</h2>
+      </div>
+      {data.reachable ? null : <p className="muted">Redis is unreachable: only this instance is shown.</p>}
+      <div className="table-wrap">
+        <table className="results perf-table" data-testid="instances-table">
+          <thead>
+            <tr>
+              <th scope="col">Instance</th>
+              <th scope="col">State</th>
+              <th scope="col" className="num">req/s</th>
+              <th scope="col" className="num">p99</th>
+              <th scope="col" className="num">RSS</th>
+              <th scope="col" className="num">Alerts</th>
+            </tr>
+          </thead>
+          <tbody>
+            {data.instances.map((i) => (
+              <tr key={i.instance} data-instance={i.instance}>
+                <td>
+                  <code>{i.instance}</code>
+                  {i.self ? <span className="muted"> (this one)</span> : null}
+                </td>
+                <td className={i.live ? 'tone-ok' : 'tone-bad'}>{i.live ? 'live' : `last seen ${new Date(i.lastSeenAt).toLocaleTimeString()}`}</td>
+                <td className="num">{i.rps === undefined ? '–' : i.rps.toFixed(1)}</td>
+                <td className="num">{i.p99Ms === undefined ? '–' : formatMs(i.p99Ms)}</td>
+                <td className="num">{i.rssMb === undefined ? '–' : `${Math.round(i.rssMb)} MB`}</td>
+                <td className={`num ${i.activeAlerts ? 'tone-bad' : ''}`}>{i.activeAlerts ?? '–'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}
 
 const STREAM_TEXT: Record<StreamStatus, string> = {
   connecting: 'Connecting…',
@@ -155,6 +236,7 @@ export function PerformancePage() {
       </div>
 
       <PerfCharts range={range} live={live} streamLive={streamLive} />
+      <InstancesPanel />
       <CacheTable cache={cache} onCleared={onCleared} />
       <div className="perf-panels">
         <OptimizerPanel />

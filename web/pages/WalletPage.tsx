@@ -7,6 +7,7 @@ import { useCallback, useEffect, useId, useState, type FormEvent } from 'react';
 import { AddressQrCode } from '../components/AddressQrCode.js';
 import { ChainPrivacyNotice } from '../components/ChainPrivacyNotice.js';
 import { CopyButton } from '../components/CopyButton.js';
+import { InlineNote } from '../components/NoteHistory.js';
 import { WalletAddressList } from '../components/WalletAddressList.js';
 import { api, ApiError } from '../lib/api.js';
 import { Link, matchPath, navigate, useLocation } from '../lib/router.js';
@@ -193,7 +194,9 @@ function Transactions({ wallet, version }: { wallet: Wallet; version: number }) 
                     {formatSats(tx.amountSat)}
                   </td>
                   <td className="num nowrap">{tx.feeSat !== undefined ? formatSats(tx.feeSat) : '—'}</td>
-                  <td>{tx.note ?? ''}</td>
+                  <td>
+                    <InlineNote type="tx" noteRef={tx.txid} note={tx.note} />
+                  </td>
                 </tr>
               ))}
             </tbody>

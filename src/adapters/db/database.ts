@@ -6,7 +6,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, sql, type SqliteDatabase } from 'kysely';
+import { LRUCache } from 'lru-cache';
 import pg from 'pg';
 import type { DialectName } from './dialect.js';
 import type { Schema } from './schema.js';
@@ -24,7 +25,10 @@ export interface Database {
 export interface DatabaseOptions {
   /** PostgreSQL pool size (default 10). */
   poolMax?: number;
-  /** PostgreSQL server-side statement_timeout in ms (default 15,000; 0 = none). */
+  /**
+   * PostgreSQL server-side statement_timeout in ms (default 4,000; 0 = none). The client gives up one
+   * second later (query_timeout), so a frozen server or a cut network costs a request at most ~5 s.
+   */
   statementTimeoutMs?: number;
   /** Errors of idle pooled connections (server restart, network); without it they are dropped silently. */
   onPoolError?: (error: Error) => void;
@@ -62,15 +66,39 @@ const pgTypes = {
   },
 } as pg.CustomTypesConfig;
 
+/**
+ * Kysely's SQLite driver prepares every query anew (~5–15 µs each, more for multi-row INSERTs), while a
+ * better-sqlite3 statement can be run again and again: keep the most recent ones by SQL text. A statement
+ * still iterating (busy) is never handed out twice; SQLite re-prepares by itself after a schema change.
+ */
+function withStatementCache(connection: SQLite.Database, max = 256): SqliteDatabase {
+  const statements = new LRUCache<string, SQLite.Statement>({ max });
+  return {
+    close: () => connection.close(),
+    prepare(text: string) {
+      const cached = statements.get(text);
+      if (cached && !cached.busy) return cached;
+      const statement = connection.prepare(text);
+      statements.set(text, statement);
+      return statement;
+    },
+  };
+}
+
 function openSqlite(file: string): Database {
   if (file !== ':memory:' && !file.startsWith('file:')) mkdirSync(dirname(file), { recursive: true });
   const connection = new SQLite(file);
   connection.pragma('journal_mode = WAL');
   // WAL + NORMAL: durable across application crashes, may lose the last commits on power loss.
   connection.pragma('synchronous = NORMAL');
+  // In WAL + NORMAL the fsyncs happen at checkpoints. SQLite's default checkpoints every 1,000 pages
+  // (4 MB); on bulk writes (imports, bulk invoices) those fsyncs were half the cost of a row on this VM's
+  // disk (bench/results/bulk-invoices.json). Every 10,000 pages (~40 MB of WAL) halves it; durability
+  // is unchanged, the WAL file just grows larger between checkpoints.
+  connection.pragma('wal_autocheckpoint = 10000');
   connection.pragma('foreign_keys = ON');
   connection.pragma('busy_timeout = 5000');
-  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: connection }) });
+  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: withStatementCache(connection) }) });
   return {
     db,
     dialect: 'sqlite',
@@ -81,16 +109,28 @@ function openSqlite(file: string): Database {
   };
 }
 
+/**
+ * Fault budget (docs/deploy.md, section 5): while PostgreSQL restarts or is down, a request fails within
+ * these bounds with a 503 instead of hanging — refused or terminated connections at once, a connect (or a
+ * wait for a free pooled client) after 2 s, a statement after 4 s (5 s if the server stops answering).
+ * Broken clients are discarded by the pool, so it reconnects by itself. `satchel migrate` runs without
+ * the statement timeout.
+ */
+export const PG_CONNECT_TIMEOUT_MS = 2_000;
+export const PG_STATEMENT_TIMEOUT_MS = 4_000;
+
 function openPostgres(url: string, options: DatabaseOptions): Database {
-  const statementTimeout = options.statementTimeoutMs ?? 15_000;
+  const statementTimeout = options.statementTimeoutMs ?? PG_STATEMENT_TIMEOUT_MS;
   const pool = new pg.Pool({
     connectionString: url,
     max: options.poolMax ?? 10,
-    connectionTimeoutMillis: 2_000,
+    connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS,
     idleTimeoutMillis: 30_000,
+    // A peer that vanished without a FIN (host down, network cut) is noticed by TCP keepalive.
+    keepAlive: true,
     application_name: 'satchel',
     ...(statementTimeout > 0
-      ? { statement_timeout: statementTimeout, query_timeout: statementTimeout + 5_000 }
+      ? { statement_timeout: statementTimeout, query_timeout: statementTimeout + 1_000 }
       : {}),
     // A transaction left open by a crashed request must not hold locks forever.
     idle_in_transaction_session_timeout: 60_000,
@@ -98,6 +138,10 @@ function openPostgres(url: string, options: DatabaseOptions): Database {
   });
   // An idle client's error (server restart) is emitted on the pool; unhandled, it would end the process.
   pool.on('error', (error) => options.onPoolError?.(error));
+  // pg-pool listens only to idle clients: a checked-out one terminated between two statements (a
+  // transaction waiting for the next batch of an import) would emit an unhandled 'error' and end the
+  // process. Its next statement fails instead (→ 503) and the pool discards it on release.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,

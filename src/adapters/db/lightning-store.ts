@@ -11,6 +11,7 @@ import type { Invoice, InvoiceListQuery, InvoicePage, InvoiceStore } from '../..
 import type { PendingInvoice } from '../../domain/lightning/invoice-watcher.js';
 import {
   getInvoice,
+  getInvoiceByPaymentHash,
   insertInvoices,
   listInvoices,
   listPendingInvoices,
@@ -22,7 +23,11 @@ import { cancelPreimage, getPreimage, insertPreimages, settlePreimage } from './
 import type { Db } from './schema.js';
 
 export class SqlInvoiceStore implements InvoiceStore {
-  constructor(private readonly db: Db) {}
+  /** `onPaid` hears of each invoice this store moved to paid (once: the move is a conditional update). */
+  constructor(
+    private readonly db: Db,
+    private readonly events: { onPaid?: (paymentHash: string) => void } = {},
+  ) {}
 
   insertMany(invoices: readonly Invoice[]): Promise<void> {
     return insertInvoices(this.db, invoices);
@@ -40,8 +45,14 @@ export class SqlInvoiceStore implements InvoiceStore {
     return listPendingInvoices(this.db);
   }
 
-  markPaid(paymentHash: string, paid: { settledAt: Date; amountPaidMsat: bigint }): Promise<boolean> {
-    return markInvoicePaid(this.db, paymentHash, paid);
+  async markPaid(paymentHash: string, paid: { settledAt: Date; amountPaidMsat: bigint }): Promise<boolean> {
+    const moved = await markInvoicePaid(this.db, paymentHash, paid);
+    if (moved) this.events.onPaid?.(paymentHash);
+    return moved;
+  }
+
+  getByPaymentHash(paymentHash: string): Promise<Invoice | null> {
+    return getInvoiceByPaymentHash(this.db, paymentHash);
   }
 
   markExpired(paymentHash: string): Promise<boolean> {

@@ -12,7 +12,9 @@ import type {
   NoteType,
   UpsertOutcome,
 } from '../../domain/notes/types.js';
+import type { NoteChangeRef } from '../../domain/notes/history.js';
 import type { DialectName } from './dialect.js';
+import { deleteNoteRecorded } from './repositories/note-history.js';
 import { deleteNote, getNote, listNotes, streamNotes, upsertNotes } from './repositories/notes.js';
 import type { Db } from './schema.js';
 
@@ -23,16 +25,16 @@ export class SqlNoteStore implements NoteStore {
     private readonly clock: () => number = Date.now,
   ) {}
 
-  upsert(userId: string, rows: readonly NoteDraft[]): Promise<UpsertOutcome[]> {
-    return upsertNotes(this.db, this.dialect, userId, rows, this.clock());
+  upsert(userId: string, rows: readonly NoteDraft[], change?: NoteChangeRef): Promise<UpsertOutcome[]> {
+    return upsertNotes(this.db, this.dialect, userId, rows, this.clock(), change?.id);
   }
 
   get(userId: string, type: NoteType, ref: string): Promise<Note | null> {
     return getNote(this.db, userId, type, ref);
   }
 
-  delete(userId: string, type: NoteType, ref: string): Promise<boolean> {
-    return deleteNote(this.db, userId, type, ref);
+  delete(userId: string, type: NoteType, ref: string, change?: NoteChangeRef): Promise<boolean> {
+    return change ? deleteNoteRecorded(this.db, userId, type, ref, change.id) : deleteNote(this.db, userId, type, ref);
   }
 
   list(userId: string, query: NoteListQuery): Promise<NotePage> {

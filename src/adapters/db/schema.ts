@@ -102,6 +102,29 @@ export interface NotesTable {
   updated_at: number;
 }
 
+/** One act that changed notes (a PUT, a DELETE, a restore, an import, an import undo); migration 70. */
+export interface NoteChangesTable {
+  id: Generated<number>;
+  user_id: string;
+  kind: 'edit' | 'delete' | 'import' | 'restore' | 'undo';
+  source: 'ui' | 'api' | 'import';
+  actor: string | null;
+  token_id: string | null;
+  job_id: string | null;
+  undoes: number | null;
+  undone_by: number | null;
+  created_at: number;
+}
+
+/** One note's text before and after a change (null old: created; null new: deleted). */
+export interface NoteHistoryTable {
+  id: Generated<number>;
+  change_id: number;
+  note_id: number;
+  old_label: string | null;
+  new_label: string | null;
+}
+
 export type WalletKindName = 'address' | 'xpub' | 'descriptor';
 
 export interface WalletsTable {
@@ -194,11 +217,41 @@ export interface Schema {
   idempotency_keys: IdempotencyKeysTable;
   settings: SettingsTable;
   notes: NotesTable;
+  note_changes: NoteChangesTable;
+  note_history: NoteHistoryTable;
   wallets: WalletsTable;
   wallet_transactions: WalletTransactionsTable;
   lightning_invoices: LightningInvoicesTable;
   lightning_preimages: LightningPreimagesTable;
   jobs: JobsTable;
+  job_uploads: JobUploadsTable;
+  lightning_webhooks: LightningWebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+}
+
+export interface LightningWebhooksTable {
+  user_id: string;
+  url: string;
+  /** HMAC key of the user's payment webhook (never cached, never logged). */
+  secret: string;
+  created_at: number;
+}
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  user_id: string;
+  invoice_id: string;
+  event: string;
+  payload: string;
+  state: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  next_attempt_at: number;
+  lease_owner: string | null;
+  lease_until: number | null;
+  last_status: number | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
 }
 
 export type JobStateName = 'queued' | 'running' | 'completed' | 'failed';
@@ -217,8 +270,20 @@ export interface JobsTable {
   created_at: number;
   updated_at: number;
   heartbeat_at: number | null;
-  /** INSTANCE_ID of the process that runs (or ran) the job. */
+  /** The worker (INSTANCE_ID:random) that holds the job: accepted it, took it over or runs it. */
   instance: string;
+  /** JSON of what the job needs besides its upload; null for jobs that cannot be resumed. */
+  input: string | null;
+  /** Runs started; a job whose runs keep dying is failed. */
+  attempts: Generated<number>;
+}
+
+/** An async import's upload, spooled in ~1 MB chunks until its job ends. */
+export interface JobUploadsTable {
+  job_id: string;
+  seq: number;
+  data: Buffer;
+  created_at: number;
 }
 
 export type UserRow = Selectable<UsersTable>;

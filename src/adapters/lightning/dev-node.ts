@@ -26,6 +26,7 @@ import {
   type Bolt11Field,
   type Bolt11Signer,
 } from './bolt11-encoder.js';
+import { defaultBolt11Encoder, type Bolt11Encoder } from './bolt11-encoders.js';
 import { createBolt11Signer, type SignerPreference } from './bolt11-signers.js';
 import type { DevInvoiceRecord, DevInvoiceStore } from './dev-invoice-store.js';
 import { loadOrCreateNodeKey } from './node-key.js';
@@ -42,6 +43,8 @@ export interface DevNodeOptions {
   store: DevInvoiceStore;
   clock?: Clock;
   signer?: SignerPreference;
+  /** Sign bulk batches in a worker thread (default: when there is more than one core). */
+  signingThread?: boolean;
   alias?: string;
 }
 
@@ -65,12 +68,19 @@ export class DevLightningNode implements LightningBackend, SimulatedPayments {
   readonly kind = 'dev' as const;
   readonly pubkey: string;
   readonly signer: Bolt11Signer;
+  private readonly encoder: Bolt11Encoder;
   private readonly listeners = new Set<(event: SettlementEvent) => void>();
   private readonly clock: Clock;
 
   constructor(private readonly options: DevNodeOptions) {
     this.pubkey = toHex(options.publicKey);
     this.signer = createBolt11Signer(options.privateKey, options.signer ?? 'auto');
+    this.encoder = defaultBolt11Encoder({
+      privateKey: options.privateKey,
+      signer: this.signer,
+      prefer: options.signer ?? 'auto',
+      ...(options.signingThread === undefined ? {} : { threaded: options.signingThread }),
+    });
     this.clock = options.clock ?? systemClock;
   }
 
@@ -88,7 +98,7 @@ export class DevLightningNode implements LightningBackend, SimulatedPayments {
     const { amountMsat, memo, expirySeconds, descriptionHash: givenHash } = normalizeInvoiceRequest(request);
     const preimage = freshRandom(32);
     const paymentHash = sha256(preimage);
-    const paymentSecret = freshRandom(32);
+    const paymentSecret = freshRandom(32).slice(); // its own 32 bytes, not a view of the pool (it may cross to the signing thread)
     // BOLT 11: `d` holds at most 639 bytes; a longer memo is committed to by its hash in `h`.
     const descriptionHash =
       givenHash ?? (Buffer.byteLength(memo, 'utf8') > MAX_DESCRIPTION_BYTES ? sha256(Buffer.from(memo, 'utf8')) : null);
@@ -101,7 +111,7 @@ export class DevLightningNode implements LightningBackend, SimulatedPayments {
       { tag: 'c', minFinalCltvExpiry: DEV_MIN_FINAL_CLTV_EXPIRY },
       { tag: '9', featureBits: [FEATURE_VAR_ONION_OPTIN_REQUIRED, FEATURE_PAYMENT_SECRET_REQUIRED] },
     ];
-    const bolt11 = encodeBolt11({ network: this.options.network, amountMsat, timestamp, fields }, this.signer);
+    const bolt11 = await this.encoder.encode({ network: this.options.network, amountMsat, timestamp, fields });
     const record: DevInvoiceRecord = {
       paymentHash: toHex(paymentHash),
       preimage: toHex(preimage),
@@ -197,5 +207,6 @@ export class DevLightningNode implements LightningBackend, SimulatedPayments {
 
   async close(): Promise<void> {
     this.listeners.clear();
+    await this.encoder.close();
   }
 }

@@ -91,9 +91,17 @@ export class RedisLoginThrottle implements LoginThrottle {
     }
   }
 
+  /**
+   * The stricter of Redis and the database: a Redis that came back empty (restart without persistence,
+   * failover) has forgotten lock-outs the database still holds, and must not reopen them.
+   */
   async check(keys: ThrottleKeys): Promise<ThrottleVerdict> {
-    const fromRedis = await this.viaRedis(async () => this.verdict(await this.redis.eval(READ, 2, ...this.keysOf(keys))));
-    return fromRedis.ok ? fromRedis.value : this.database.check(keys);
+    const [fromRedis, fromDatabase] = await Promise.all([
+      this.viaRedis(async () => this.verdict(await this.redis.eval(READ, 2, ...this.keysOf(keys)))),
+      this.database.check(keys),
+    ]);
+    if (!fromRedis.ok) return fromDatabase;
+    return fromRedis.value.retryAfterS >= fromDatabase.retryAfterS ? fromRedis.value : fromDatabase;
   }
 
   async recordFailure(keys: ThrottleKeys): Promise<ThrottleVerdict> {

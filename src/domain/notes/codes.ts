@@ -8,6 +8,8 @@ export const NOTE_ISSUE_CODES = {
   csv_malformed: 'The CSV cannot be read from this line on (an unclosed quote, a record over 1,000,000 characters); rows before it were read.',
   invalid_json: 'A BIP-329 line, or an Electrum label file, is not valid JSON.',
   invalid_record: 'A BIP-329 line is not a JSON object, or an Electrum label file is not one object.',
+  unknown_column: 'A CSV column chosen for the import (refColumn, noteColumn, typeColumn) is neither a header cell nor a column index.',
+  same_column: 'Two roles (ref, note, type) were given the same CSV column.',
   line_too_long: 'A BIP-329 line is longer than 64 KB; it was skipped unread.',
   // one record's fields
   required: 'A required field (type, ref) is missing.',
@@ -23,6 +25,8 @@ export const NOTE_ISSUE_CODES = {
   invalid_vout: 'The vout of an input/output ref is not an integer from 0 to 4294967295.',
   invalid_public_key: 'A pubkey ref is not a 33-byte compressed secp256k1 point in hex.',
   invalid: 'The validator refused the ref without naming a reason.',
+  // note history
+  nothing_to_restore: 'The history entry restored has no text (it deleted the note).',
 } as const;
 
 export type NoteIssueCode = keyof typeof NOTE_ISSUE_CODES;

@@ -6,7 +6,9 @@
  * Header (first non-blank record; names trimmed, case-insensitive): a ref column — `txid`,
  * `transaction_hash`, `tx_hash` or `transaction id` (type tx), or `ref` with an optional `type` column
  * (default tx) — and a note column — `note`, `label` or `memo`. Other columns are ignored, so history
- * exports of common wallets import as they are.
+ * exports of common wallets import as they are. The caller may choose any of the columns instead
+ * (`refColumn`, `noteColumn`, `typeColumn`: a header cell or a 0-based index), for files whose header
+ * says `Transaction` or `Comment`; the import preview shows what was detected so a user can.
  *
  * Line numbers are physical lines of the file where a record starts. They are counted here rather
  * than taken from csv-parse's `info` option: that option halves the parser's throughput, and its
@@ -39,6 +41,34 @@ export class CsvHeaderError extends AppError {
   }
 }
 
+/** A column the caller chose does not fit the header (HTTP → 400 naming the option, e.g. `refColumn`). */
+export class CsvColumnError extends AppError {
+  constructor(
+    readonly option: keyof CsvColumnChoice,
+    code: 'unknown_column' | 'same_column',
+    message: string,
+    line: number,
+  ) {
+    super('invalid_input', message, { errors: [{ line, field: option, code, message }] });
+    this.name = 'CsvColumnError';
+  }
+}
+
+/**
+ * A column chosen by the caller: a header cell (trimmed, case-insensitive) or a 0-based index; a
+ * text of digits only is an index. For `typeColumn`, `none` means there is none (every row is a tx).
+ */
+export type CsvColumnSelector = string | number;
+
+/** Columns chosen by the caller (the import dialog's mapping); what is left out is detected. */
+export interface CsvColumnChoice {
+  refColumn?: CsvColumnSelector;
+  noteColumn?: CsvColumnSelector;
+  typeColumn?: CsvColumnSelector;
+}
+
+export const CSV_COLUMN_OPTIONS = ['refColumn', 'noteColumn', 'typeColumn'] as const;
+
 export interface CsvColumns {
   ref: number;
   /** -1: no type column, every row is a tx. */
@@ -50,9 +80,44 @@ const EXPECTED =
   'a ref column (txid, transaction_hash, tx_hash, transaction id — or ref with an optional type column) ' +
   'and a note column (note, label or memo)';
 
-/** Finds the columns in a header record; throws CsvHeaderError naming what was expected. */
-export function resolveCsvHeader(cells: readonly string[], line = 1): CsvColumns {
-  const names = cells.map((c) => c.trim().toLowerCase());
+function headerNames(cells: readonly string[]): string[] {
+  return cells.map((c) => c.trim().toLowerCase());
+}
+
+function foundNames(names: readonly string[]): string {
+  return names.length ? names.slice(0, 20).map((n) => JSON.stringify(n.slice(0, 40))).join(', ') : 'nothing';
+}
+
+/** The index a selector points at in the header, or a CsvColumnError naming the option. */
+function pickColumn(option: keyof CsvColumnChoice, selector: CsvColumnSelector, names: readonly string[], line: number): number {
+  const text = String(selector).trim();
+  if (typeof selector === 'number' || /^\d+$/.test(text)) {
+    const index = Number(text);
+    if (Number.isSafeInteger(index) && index >= 0 && index < names.length) return index;
+    throw new CsvColumnError(
+      option,
+      'unknown_column',
+      `${option} ${text.slice(0, 20)} is not a column: the header has ${names.length} (0 to ${names.length - 1})`,
+      line,
+    );
+  }
+  const at = names.indexOf(text.toLowerCase());
+  if (at >= 0) return at;
+  throw new CsvColumnError(
+    option,
+    'unknown_column',
+    `${option} ${JSON.stringify(text.slice(0, 40))} names no cell of the header; found ${foundNames(names)}`,
+    line,
+  );
+}
+
+/**
+ * The columns a header and the caller's choice give, -1 where none was found. Only a choice that
+ * does not fit the header throws (CsvColumnError); a column that is simply not there is left to the
+ * caller (the preview shows the header so the user can pick it).
+ */
+export function detectCsvColumns(cells: readonly string[], choice: CsvColumnChoice = {}, line = 1): CsvColumns {
+  const names = headerNames(cells);
   const find = (candidates: readonly string[]): number => {
     for (const name of candidates) {
       const at = names.indexOf(name);
@@ -60,16 +125,42 @@ export function resolveCsvHeader(cells: readonly string[], line = 1): CsvColumns
     }
     return -1;
   };
-  const refAt = names.indexOf('ref');
-  const ref = refAt >= 0 ? refAt : find(CSV_TX_REF_COLUMNS);
-  const type = refAt >= 0 ? names.indexOf('type') : -1;
-  const note = find(CSV_NOTE_COLUMNS);
-  if (ref < 0 || note < 0) {
-    const found = names.length ? names.slice(0, 20).map((n) => JSON.stringify(n.slice(0, 40))).join(', ') : 'nothing';
-    const missing = ref < 0 && note < 0 ? 'ref and note columns' : ref < 0 ? 'a ref column' : 'a note column';
-    throw new CsvHeaderError(`CSV header lacks ${missing}: expected ${EXPECTED}; found ${found}`, line);
+  let ref: number;
+  if (choice.refColumn !== undefined) ref = pickColumn('refColumn', choice.refColumn, names, line);
+  else {
+    const refAt = names.indexOf('ref');
+    ref = refAt >= 0 ? refAt : find(CSV_TX_REF_COLUMNS);
+  }
+  const note = choice.noteColumn !== undefined ? pickColumn('noteColumn', choice.noteColumn, names, line) : find(CSV_NOTE_COLUMNS);
+  let type = -1;
+  if (choice.typeColumn !== undefined) {
+    if (String(choice.typeColumn).trim().toLowerCase() !== 'none') type = pickColumn('typeColumn', choice.typeColumn, names, line);
+  } else if (ref >= 0 && names[ref] === 'ref') {
+    // Only beside a `ref` column: a `Type` column of a wallet history (sent/received) is no BIP-329 type.
+    type = names.indexOf('type');
+  }
+  if (ref >= 0 && note === ref) {
+    const option = choice.noteColumn !== undefined ? 'noteColumn' : 'refColumn';
+    throw new CsvColumnError(option, 'same_column', `${option} is the same column as the ${option === 'noteColumn' ? 'ref' : 'note'} (${ref})`, line);
+  }
+  if (type >= 0 && (type === ref || type === note)) {
+    throw new CsvColumnError('typeColumn', 'same_column', `typeColumn is the same column as the ${type === ref ? 'ref' : 'note'} (${type})`, line);
   }
   return { ref, type, note };
+}
+
+/** Finds the columns in a header record; throws CsvHeaderError naming what was expected. */
+export function resolveCsvHeader(cells: readonly string[], line = 1, choice: CsvColumnChoice = {}): CsvColumns {
+  const columns = detectCsvColumns(cells, choice, line);
+  if (columns.ref < 0 || columns.note < 0) {
+    const { ref, note } = columns;
+    const missing = ref < 0 && note < 0 ? 'ref and note columns' : ref < 0 ? 'a ref column' : 'a note column';
+    throw new CsvHeaderError(
+      `CSV header lacks ${missing}: expected ${EXPECTED}, or columns chosen with refColumn and noteColumn; found ${foundNames(headerNames(cells))}`,
+      line,
+    );
+  }
+  return columns;
 }
 
 /** Line breaks inside the cells of one record (CRLF, LF and a lone CR each count as one). */
@@ -93,6 +184,15 @@ function isBlank(record: readonly string[]): boolean {
 
 export interface CsvReadOptions {
   batchSize?: number;
+  /** Columns chosen by the caller; the others are detected from the header. */
+  columns?: CsvColumnChoice;
+  /**
+   * The input is the start of a longer file, cut after a line break (the import preview's sample): a
+   * quoted cell still open at its end is the cut, not an error.
+   */
+  truncated?: boolean;
+  /** Called with the header's cells before its columns are resolved (the preview shows them). */
+  onHeader?: (cells: readonly string[], line: number) => void;
 }
 
 /**
@@ -131,7 +231,9 @@ export async function* readCsvNoteRows(input: Readable, options: CsvReadOptions 
       lastLine = line + lineBreaksIn(record);
       if (isBlankFast(record)) continue;
       if (columns === undefined) {
-        if (!isBlank(record)) columns = resolveCsvHeader(record, line);
+        if (isBlank(record)) continue;
+        options.onHeader?.(record, line);
+        columns = resolveCsvHeader(record, line, options.columns);
         continue;
       }
       const ref = (record[columns.ref] ?? '').trim();
@@ -146,11 +248,14 @@ export async function* readCsvNoteRows(input: Readable, options: CsvReadOptions 
     }
   } catch (error) {
     if (!(error instanceof CsvError)) throw error;
-    batch.problems.push({
-      line: lastLine + 1,
-      code: 'csv_malformed',
-      message: `CSV cannot be read from here on: ${error.message.replace(/ at line \d+.*$/, '')}`,
-    });
+    // csv-parse raises this only at the end of the input: in a sample it is the record the cut split.
+    if (!(options.truncated && error.code === 'CSV_QUOTE_NOT_CLOSED')) {
+      batch.problems.push({
+        line: lastLine + 1,
+        code: 'csv_malformed',
+        message: `CSV cannot be read from here on: ${error.message.replace(/ at line \d+.*$/, '')}`,
+      });
+    }
   } finally {
     // Done, failed or abandoned by the consumer. The rest of the input is drained rather than
     // destroyed: destroying a request body would also kill the socket the answer must go out on.
@@ -164,6 +269,24 @@ export async function* readCsvNoteRows(input: Readable, options: CsvReadOptions 
   if (columns === undefined) throw new CsvHeaderError(`CSV header cannot be read: ${batch.problems[0]!.message}`, 1);
   batch.bytes = bytes;
   if (batch.rows.length > 0 || batch.problems.length > 0) yield batch;
+}
+
+/**
+ * Reads only the header of a CSV and resolves it with the caller's chosen columns, throwing what the
+ * import would (CsvColumnError, CsvHeaderError): an async import checks a chosen mapping before its
+ * job is queued, so a wrong one is a 400 rather than a failed job. The input is destroyed after.
+ */
+export async function checkCsvColumns(input: Readable, choice: CsvColumnChoice): Promise<CsvColumns> {
+  let header: { cells: readonly string[]; line: number } | undefined;
+  const rows = readCsvNoteRows(input, { batchSize: 1, columns: choice, onHeader: (cells, line) => (header = { cells, line }) });
+  try {
+    await rows.next();
+  } finally {
+    input.destroy();
+    await rows.return(undefined);
+  }
+  if (header === undefined) throw new CsvHeaderError(`CSV file is empty: expected a header with ${EXPECTED}`, 1);
+  return resolveCsvHeader(header.cells, header.line, choice);
 }
 
 /** csv-parse gives an empty line as one empty cell; a quick test before the general one. */

@@ -70,9 +70,39 @@ export function topLevelKeyLines(text: string): Map<string, number> {
   return lines;
 }
 
+/**
+ * The entries of a JSON object text cut short, up to its last top-level comma, closed again: the
+ * import preview sends only the start of a file, which JSON.parse would refuse whole.
+ */
+export function closeCutObject(text: string): string {
+  let depth = 0;
+  let lastComma = -1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 123 || c === 91) depth++; // { [
+    else if (c === 125 || c === 93) depth--; // } ]
+    else if (c === 44 && depth === 1) lastComma = i; // ,
+    else if (c === 34) for (i++; i < text.length && text.charCodeAt(i) !== 34; i++) if (text.charCodeAt(i) === 92) i++;
+  }
+  const open = text.indexOf('{');
+  if (open < 0) return text;
+  return lastComma < 0 ? text.slice(0, open + 1) + '}' : text.slice(0, lastComma) + '}';
+}
+
 export interface ElectrumReadOptions {
   batchSize?: number;
   maxBytes?: number;
+  /** The input is the start of a longer file (the import preview): its cut last entry is dropped. */
+  truncated?: boolean;
+}
+
+function parseLabels(text: string, truncated: boolean): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    if (!truncated) throw error;
+    return JSON.parse(closeCutObject(text));
+  }
 }
 
 export async function* readElectrumLabels(input: Readable, options: ElectrumReadOptions = {}): AsyncGenerator<RowBatch> {
@@ -80,7 +110,7 @@ export async function* readElectrumLabels(input: Readable, options: ElectrumRead
   const text = await readCapped(input, options.maxBytes ?? MAX_ELECTRUM_JSON_BYTES);
   let labels: unknown;
   try {
-    labels = JSON.parse(text);
+    labels = parseLabels(text, options.truncated ?? false);
   } catch {
     throw new AppError('invalid_input', 'Electrum label file is not valid JSON', {
       errors: [{ code: 'invalid_json', message: 'expected a JSON object {"<txid or address>": "label", …}' }],

@@ -10,6 +10,7 @@
  * reading after the first bad row so the report lists every problem.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import type { NoteChangeRef } from './history.js';
 import { checkNoteFields, type RawNoteFields } from './note-fields.js';
 import { checkRefs, type RefCheck, type RefToCheck } from './note-refs.js';
 import {
@@ -52,6 +53,8 @@ export interface NoteImportOptions {
   onProgress?: (progress: ImportProgress) => void;
   /** Size of the input when known, passed through to onProgress. */
   totalBytes?: number;
+  /** The note-history act the import's writes are recorded under (history.ts). */
+  change?: NoteChangeRef;
 }
 
 class ErrorList {
@@ -84,7 +87,7 @@ function countFailedLines(problems: readonly NoteImportError[]): number {
 }
 
 /** Field checks and ref validation of one batch → the drafts to write and the problems, in line order. */
-async function checkBatch(
+export async function checkBatch(
   batch: RowBatch,
   validateRefs: ValidateRefs,
 ): Promise<{ drafts: NoteDraft[]; problems: NoteImportError[]; failed: number }> {
@@ -138,7 +141,7 @@ async function consume(
     rows += batch.rows.length + countFailedLines(batch.problems);
     // Atomic: once anything failed the transaction will be rolled back, so writing more is wasted work.
     if (drafts.length > 0 && !(stopWritingOnFailure && report.failed > 0)) {
-      const outcomes = await store.upsert(options.userId, drafts);
+      const outcomes = await store.upsert(options.userId, drafts, options.change);
       for (const outcome of outcomes) {
         if (outcome === 'inserted') report.imported++;
         else if (outcome === 'updated') report.updated++;

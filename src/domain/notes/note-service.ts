@@ -6,9 +6,11 @@ import type { Readable } from 'node:stream';
 import { AppError, type ProblemItem } from '../../errors.js';
 import { importBip329Notes, exportBip329 } from './bip329.js';
 import { exportNotesCsv } from './csv-export.js';
-import { importCsvNotes } from './csv-import.js';
+import { importCsvNotes, type CsvColumnChoice } from './csv-import.js';
 import { importElectrumLabels } from './electrum-json.js';
+import { previewNoteImport, type NoteImportPreview, type PreviewRequest } from './import-preview.js';
 import type { NoteImportOptions } from './import-pipeline.js';
+import type { NoteActor, NoteChangeKind, NoteChangeRef, NoteHistoryStore } from './history.js';
 import { checkNoteFields } from './note-fields.js';
 import { checkRefs } from './note-refs.js';
 import {
@@ -37,6 +39,9 @@ export const MAX_QUERY_LENGTH = 255;
 export interface NoteServiceDeps {
   store: NoteStore;
   validateRefs: ValidateRefs;
+  /** Note history (history.ts); without it changes are not recorded. */
+  history?: NoteHistoryStore;
+  now?: () => number;
 }
 
 /** PUT sets the label; origin and spendable are changed only when given. */
@@ -52,6 +57,12 @@ export interface ImportRequest {
   totalBytes?: number;
   onProgress?: (progress: ImportProgress) => void;
   batchSize?: number;
+  /** CSV only: the columns the user chose (import preview); the rest are detected. */
+  columns?: CsvColumnChoice;
+  /** Who imports (note history). */
+  actor?: NoteActor;
+  /** The job running the import (note history). */
+  jobId?: string;
 }
 
 function invalid(detail: string, errors: ProblemItem[]): AppError {
@@ -77,13 +88,40 @@ export class NoteService {
     return { type: noteType, ref: answer.ref };
   }
 
-  /** PUT /api/notes/:type/:ref — creates or replaces the note. */
-  async put(userId: string, type: string, ref: string, input: PutNoteInput): Promise<{ note: Note; outcome: UpsertOutcome }> {
+  /** Records an act in the note history (when kept); the store's writes are recorded under it. */
+  private async beginChange(userId: string, kind: NoteChangeKind, actor: NoteActor | undefined, jobId?: string): Promise<NoteChangeRef | undefined> {
+    const { history } = this.deps;
+    if (!history) return undefined;
+    return history.begin(
+      userId,
+      {
+        kind,
+        source: kind === 'import' ? 'import' : (actor?.via ?? 'api'),
+        actor: actor?.username ?? null,
+        ...(actor?.tokenId === undefined ? {} : { tokenId: actor.tokenId }),
+        ...(jobId === undefined ? {} : { jobId }),
+      },
+      (this.deps.now ?? Date.now)(),
+    );
+  }
+
+  /** PUT /api/notes/:type/:ref — creates or replaces the note (`restore`: an earlier text put back). */
+  async put(
+    userId: string,
+    type: string,
+    ref: string,
+    input: PutNoteInput,
+    actor?: NoteActor,
+    kind: 'edit' | 'restore' = 'edit',
+  ): Promise<{ note: Note; outcome: UpsertOutcome }> {
     const checked = checkNoteFields({ type, ref, ...input });
     if (!checked.fields) throw invalid('the note is not valid', checked.problems);
     const normalized = await this.normalizeRef(type, ref);
     const draft = { ...checked.fields, ref: normalized.ref };
-    const [outcome] = await this.deps.store.upsert(userId, [draft]);
+    const change = await this.beginChange(userId, kind, actor);
+    const [outcome] = await this.deps.store.upsert(userId, [draft], change);
+    // The act is dropped when it changed no text (an unchanged PUT, or origin/spendable only).
+    if (change && outcome !== 'inserted') await this.deps.history?.discard(userId, change);
     const note = await this.deps.store.get(userId, draft.type, draft.ref);
     if (!note || !outcome) throw new Error('note vanished right after it was written');
     return { note, outcome };
@@ -96,9 +134,13 @@ export class NoteService {
     return note;
   }
 
-  async delete(userId: string, type: string, ref: string): Promise<void> {
+  async delete(userId: string, type: string, ref: string, actor?: NoteActor): Promise<void> {
     const key = await this.normalizeRef(type, ref);
-    if (!(await this.deps.store.delete(userId, key.type, key.ref))) throw new AppError('not_found', 'no such note');
+    const change = await this.beginChange(userId, 'delete', actor);
+    if (!(await this.deps.store.delete(userId, key.type, key.ref, change))) {
+      if (change) await this.deps.history?.discard(userId, change);
+      throw new AppError('not_found', 'no such note');
+    }
   }
 
   /** GET /api/notes?type=&q=&cursor=&limit= — a search when `q` is non-empty, else the newest notes. */
@@ -120,8 +162,16 @@ export class NoteService {
   }
 
   async import(userId: string, input: Readable, request: ImportRequest): Promise<NoteImportReport> {
+    // Every import is one act in the note history; its id is the report's importId (undo).
+    const change = await this.beginChange(userId, 'import', request.actor, request.jobId);
+    const report = await this.importRecorded(userId, input, request, change);
+    return change ? { ...report, importId: String(change.id) } : report;
+  }
+
+  private importRecorded(userId: string, input: Readable, request: ImportRequest, change: NoteChangeRef | undefined): Promise<NoteImportReport> {
     const options: NoteImportOptions & { batchSize?: number } = {
       userId,
+      ...(change ? { change } : {}),
       mode: request.mode ?? 'partial',
       ...(request.onProgress ? { onProgress: request.onProgress } : {}),
       ...(request.totalBytes === undefined ? {} : { totalBytes: request.totalBytes }),
@@ -129,12 +179,17 @@ export class NoteService {
     };
     switch (request.format) {
       case 'csv':
-        return importCsvNotes(input, this.deps, options);
+        return importCsvNotes(input, this.deps, request.columns ? { ...options, columns: request.columns } : options);
       case 'bip329':
         return importBip329Notes(input, this.deps, options);
       case 'electrum':
         return importElectrumLabels(input, this.deps, options);
     }
+  }
+
+  /** POST /api/notes/import/preview — what an import of the file whose start this is would do; stores nothing. */
+  preview(sample: Buffer, request: PreviewRequest): Promise<NoteImportPreview> {
+    return previewNoteImport(sample, request, this.deps.validateRefs);
   }
 
   /** The owner's notes as a stream of text chunks (CSV or BIP-329 JSONL). */

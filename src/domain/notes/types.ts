@@ -5,6 +5,8 @@
  */
 
 /** BIP-329 record types. `input`/`output` refs are `txid:vout`; `pubkey` is 33-byte compressed hex. */
+import type { NoteChangeRef } from './history.js';
+
 export const NOTE_TYPES = ['tx', 'addr', 'pubkey', 'input', 'output', 'xpub'] as const;
 export type NoteType = (typeof NOTE_TYPES)[number];
 
@@ -83,10 +85,11 @@ export interface NoteStore {
    * Inserts or updates many notes. Rows are applied in order, so a later row for the same
    * (type, ref) wins, also within one call; the answer has one outcome per input row, as if the rows
    * had been written one after another. A draft's undefined fields keep the stored values.
+   * With `change`, the notes created and the labels changed are recorded in the note history under it.
    */
-  upsert(userId: string, rows: readonly NoteDraft[]): Promise<UpsertOutcome[]>;
+  upsert(userId: string, rows: readonly NoteDraft[], change?: NoteChangeRef): Promise<UpsertOutcome[]>;
   get(userId: string, type: NoteType, ref: string): Promise<Note | null>;
-  delete(userId: string, type: NoteType, ref: string): Promise<boolean>;
+  delete(userId: string, type: NoteType, ref: string, change?: NoteChangeRef): Promise<boolean>;
   /** Newest first. */
   list(userId: string, query: NoteListQuery): Promise<NotePage>;
   /** Newest first; `q` of any length (short ones are scanned rather than indexed). */
@@ -137,6 +140,8 @@ export interface NoteImportReport {
   errorCount: number;
   /** Atomic mode with at least one bad row: nothing was stored, the counts above are 0. */
   rolledBack: boolean;
+  /** The import's id in the note history (POST /api/notes/imports/:id/undo), when history is kept. */
+  importId?: string;
 }
 
 export interface ImportProgress {

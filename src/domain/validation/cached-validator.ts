@@ -6,8 +6,11 @@
  *
  * Secrets never reach a cache key or value: passwords are never cached whatever the policy asks,
  * values that look like private keys skip the cache, and no result with `private_key_rejected` is kept.
+ * While a type's policy is `off`, 1 key in 32 still feeds the namespace's reuse sketch (a hash, never
+ * the value; never a password or anything that looks like a private key), so the optimizer can see
+ * the hit rate caching would have.
  */
-import type { CacheNamespace, CachePolicy, TieredCache } from '../../cache/index.js';
+import { SAMPLE_TAIL, sampledKey, type CacheNamespace, type CachePolicy, type TieredCache } from '../../cache/index.js';
 import { batchValidate, isLikelySecret, validate as validateValue } from '../../validation/index.js';
 import { VALIDATION_TYPES, type ValidateOptions, type ValidationResult, type ValidationType } from '../../validation/types.js';
 
@@ -35,6 +38,21 @@ const SAMPLE_MASK = 15;
 
 export type CachedValidationResult = ValidationResult & { cached: boolean };
 
+/** Cumulative timing sums of one type (the optimizer windows them: see perf/targets.ts). */
+export interface ValidationCostSamples {
+  /** µs spent computing, over that many timed computes. */
+  uncachedUs: number;
+  uncachedSamples: number;
+  /** µs spent answering L1 hits under policy `l1`, over that many timed hits. */
+  l1HitUs: number;
+  l1HitSamples: number;
+}
+
+export interface CachedValidatorOptions {
+  /** Benchmarks only: `false` leaves the `off` path without reuse tracking, to measure what it costs. */
+  reuseTracking?: boolean;
+}
+
 export interface ValidationTypeStats {
   calls: number;
   cacheHits: number;
@@ -58,7 +76,16 @@ interface TypeState {
   uncachedSamples: number;
   cachedUs: number;
   cachedSamples: number;
+  l1HitUs: number;
+  l1HitSamples: number;
 }
+
+/** Cache keys are `${network ?? '*'}|${value}`. */
+function keyPrefix(options: ValidateOptions | undefined): string {
+  const network = options?.network;
+  return network === undefined ? '*|' : `${network}|`;
+}
+
 
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
@@ -79,8 +106,10 @@ function cacheEntry(result: ValidationResult): CachedValidationResult {
 
 export class CachedValidator {
   private readonly states: Record<ValidationType, TypeState>;
+  private readonly reuseTracking: boolean;
 
-  constructor(cache: TieredCache, policies: Partial<Record<ValidationType, CachePolicy>> = {}) {
+  constructor(cache: TieredCache, policies: Partial<Record<ValidationType, CachePolicy>> = {}, options: CachedValidatorOptions = {}) {
+    this.reuseTracking = options.reuseTracking ?? true;
     // No prototype: a type name such as "__proto__" from a caller must find nothing.
     const states = Object.create(null) as Record<ValidationType, TypeState>;
     for (const type of VALIDATION_TYPES) {
@@ -90,7 +119,7 @@ export class CachedValidator {
         ns = cache.namespace<CachedValidationResult>(`validate:${type}`, { policy, l1Max: L1_MAX, ttlMs: TTL_MS, version: VALIDATION_CACHE_VERSION });
         if (ns.options.policy !== policy) ns.configure({ policy });
       }
-      states[type] = { ns, calls: 0, computes: 0, cacheHits: 0, uncachedUs: 0, uncachedSamples: 0, cachedUs: 0, cachedSamples: 0 };
+      states[type] = { ns, calls: 0, computes: 0, cacheHits: 0, uncachedUs: 0, uncachedSamples: 0, cachedUs: 0, cachedSamples: 0, l1HitUs: 0, l1HitSamples: 0 };
     }
     this.states = states;
   }
@@ -110,7 +139,7 @@ export class CachedValidator {
   /** Cache key, or undefined when the value must not or need not be cached. */
   private keyFor(state: TypeState, value: unknown, options: ValidateOptions | undefined): string | undefined {
     if (state.ns === undefined || typeof value !== 'string' || value.length > MAX_CACHED_VALUE_LENGTH || isLikelySecret(value)) return undefined;
-    return `${options?.network ?? '*'}|${value}`;
+    return keyPrefix(options) + value;
   }
 
   /**
@@ -125,14 +154,22 @@ export class CachedValidator {
     const t0 = sampled ? performance.now() : 0;
     const ns = state.ns;
     const policy = ns?.options.policy ?? 'off';
-    const key = policy === 'off' ? undefined : this.keyFor(state, value, options);
+    if (policy === 'off') {
+      const result = this.compute(state, type, value, options);
+      // After the compute and kept to one small test (31 calls in 32 end there): placed before it, it
+      // took the compute's place in V8's inlining budget and cost more than it does.
+      if (ns !== undefined && this.reuseTracking && typeof value === 'string' && value.length >= SAMPLE_TAIL && sampledKey(value)) this.track(ns, value, options);
+      return Promise.resolve({ ...result, cached: false });
+    }
+    const key = this.keyFor(state, value, options);
     if (key !== undefined && ns !== undefined) {
       if (policy === 'l1') {
         const hit = ns.peek(key);
         if (hit !== undefined) {
           state.cacheHits++;
-          if (sampled) this.sampleCached(state, t0, 1);
-          return Promise.resolve(hit);
+          if (sampled) this.sampleL1Hit(state, t0);
+          // Entries warmed from Redis at start arrive as plain JSON: freeze them like our own.
+          return Promise.resolve(deepFreeze(hit));
         }
         const result = this.compute(state, type, value, options);
         if (storable(result)) void ns.set(key, cacheEntry(result));
@@ -141,6 +178,15 @@ export class CachedValidator {
       if (policy === 'l1+l2') return this.validateShared(state, ns, key, type, value, options, sampled, t0);
     }
     return Promise.resolve({ ...this.compute(state, type, value, options), cached: false });
+  }
+
+  /**
+   * Policy `off`, a sampled key: only these pay for the secret check, and only those reach the sketch.
+   * The key ends with the value, so from SAMPLE_TAIL characters on the value alone decides whether the
+   * key is sampled (shorter values are invalid for every cached type and are not tracked).
+   */
+  private track(ns: CacheNamespace<CachedValidationResult>, value: string, options: ValidateOptions | undefined): void {
+    if (value.length <= MAX_CACHED_VALUE_LENGTH && !isLikelySecret(value)) ns.track(keyPrefix(options), value);
   }
 
   private async validateShared(
@@ -183,6 +229,8 @@ export class CachedValidator {
 
     if (ns === undefined || policy === 'off') {
       for (let i = 0; i < values.length; i++) {
+        const value = values[i];
+        if (ns !== undefined && this.reuseTracking && typeof value === 'string' && value.length >= SAMPLE_TAIL && sampledKey(value)) this.track(ns, value, options);
         todo.push(i);
         todoKeys.push(undefined);
       }
@@ -192,7 +240,7 @@ export class CachedValidator {
         const hit = key === undefined ? undefined : ns.peek(key);
         if (key !== undefined) lookups++;
         if (hit !== undefined) {
-          results[i] = hit;
+          results[i] = deepFreeze(hit);
           cacheHits++;
         } else {
           todo.push(i);
@@ -227,7 +275,14 @@ export class CachedValidator {
       }
     }
     const t1 = performance.now();
-    if (cacheHits > 0) this.sampleCached(state, t0, cacheHits, ((t1 - t0) * cacheHits) / Math.max(lookups, 1));
+    if (cacheHits > 0) {
+      const ms = ((t1 - t0) * cacheHits) / Math.max(lookups, 1);
+      this.sampleCached(state, t0, cacheHits, ms);
+      if (policy === 'l1') {
+        state.l1HitUs += ms * 1000;
+        state.l1HitSamples += cacheHits;
+      }
+    }
     state.cacheHits += cacheHits;
 
     if (todo.length > 0) {
@@ -261,6 +316,12 @@ export class CachedValidator {
     return out;
   }
 
+  /** Cumulative timing sums of `type`, for windowed means. */
+  costSamples(type: ValidationType): ValidationCostSamples {
+    const s = this.states[type];
+    return { uncachedUs: s.uncachedUs, uncachedSamples: s.uncachedSamples, l1HitUs: s.l1HitUs, l1HitSamples: s.l1HitSamples };
+  }
+
   private compute(state: TypeState, type: ValidationType, value: unknown, options: ValidateOptions | undefined): ValidationResult {
     if ((state.computes++ & SAMPLE_MASK) !== 0) return validateValue(type, value, options);
     const t = performance.now();
@@ -268,6 +329,14 @@ export class CachedValidator {
     state.uncachedUs += (performance.now() - t) * 1000;
     state.uncachedSamples++;
     return result;
+  }
+
+  private sampleL1Hit(state: TypeState, t0: number): void {
+    const us = (performance.now() - t0) * 1000;
+    state.cachedUs += us;
+    state.cachedSamples++;
+    state.l1HitUs += us;
+    state.l1HitSamples++;
   }
 
   /** `ms` defaults to the time since `t0`, spread over `count` answers. */

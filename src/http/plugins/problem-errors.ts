@@ -5,6 +5,7 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { databaseUnavailable } from '../../adapters/db/unavailable.js';
 import { AppError, problemBody, type ProblemItem } from '../../errors.js';
 
 interface AjvError {
@@ -58,8 +59,19 @@ function schemaProblem(error: FastifyError & { validation: AjvError[]; validatio
   return new AppError('invalid_input', first ? first.message : 'The request does not match its schema', { errors: items });
 }
 
+/** The database cannot serve right now (restart, outage, pool exhausted): a fast 503 the client may retry. */
+function databaseDown(error: unknown): AppError | undefined {
+  if (!databaseUnavailable(error)) return undefined;
+  return new AppError('dependency_down', 'The database is unavailable right now; try again shortly', {
+    cause: error,
+    headers: { 'retry-after': '2' },
+  });
+}
+
 export function toAppError(error: unknown): AppError {
-  if (error instanceof AppError) return error;
+  if (error instanceof AppError) return (error.code === 'internal' && databaseDown(error.extra.cause)) || error;
+  const down = databaseDown(error);
+  if (down) return down;
   const e = error as FastifyError & { validation?: AjvError[]; validationContext?: string; type?: string };
   if (e && Array.isArray(e.validation)) return schemaProblem(e as FastifyError & { validation: AjvError[] });
   switch (e?.code) {
@@ -102,7 +114,8 @@ export function sendProblem(reply: FastifyReply, error: AppError): FastifyReply 
 async function problemErrors(app: FastifyInstance): Promise<void> {
   app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const problem = toAppError(error);
-    if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
+    if (problem.code === 'dependency_down') request.log.warn({ err: error }, 'request failed: dependency down');
+    else if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.debug({ code: problem.code }, 'request refused');
     return sendProblem(reply, problem);
   });

@@ -11,10 +11,10 @@ import { startSatchel, type Satchel, type StartOptions } from '../../../src/main
 import type { TestDatabase } from '../../helpers/dialects.js';
 import { fastHasher, signedIn } from '../accounts/harness.js';
 
-export async function startLightningInstance(database: TestDatabase, options: StartOptions = {}, dataDir?: string): Promise<Satchel> {
+export async function startLightningInstance(database: TestDatabase, options: StartOptions = {}, dataDir?: string, env: Record<string, string> = {}): Promise<Satchel> {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'satchel-lightning-'));
   const config: Config = {
-    ...loadConfig({ DATA_DIR: dir, CHAIN_BACKEND: 'none', LOG_LEVEL: 'silent', NETWORK: 'regtest' }),
+    ...loadConfig({ DATA_DIR: dir, CHAIN_BACKEND: 'none', LOG_LEVEL: 'silent', NETWORK: 'regtest', ...env }),
     storage: database.config,
   };
   const satchel = await startSatchel(config, { webRoot: null, passwordHasher: fastHasher(), ...options });
@@ -27,6 +27,8 @@ export interface Caller {
   token: string;
   post(url: string, payload?: unknown, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
   get(url: string): Promise<LightMyRequestResponse>;
+  put(url: string, payload: unknown): Promise<LightMyRequestResponse>;
+  delete(url: string): Promise<LightMyRequestResponse>;
 }
 
 export function callerOn(app: FastifyInstance, token: string, userId: string): Caller {
@@ -42,6 +44,8 @@ export function callerOn(app: FastifyInstance, token: string, userId: string): C
         ...(payload === undefined ? {} : { payload: typeof payload === 'string' ? payload : JSON.stringify(payload) }),
       }),
     get: (url) => app.inject({ method: 'GET', url, headers: auth }),
+    put: (url, payload) => app.inject({ method: 'PUT', url, headers: { ...auth, 'content-type': 'application/json' }, payload: JSON.stringify(payload) }),
+    delete: (url) => app.inject({ method: 'DELETE', url, headers: auth }),
   };
 }
 

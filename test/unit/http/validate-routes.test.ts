@@ -195,6 +195,8 @@ describe('every answer', () => {
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({ status: 'ok', network: 'mainnet' });
     expect(response.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    // Plain HTTP on a LAN address must keep working: no upgrade of every asset request to https.
+    expect(response.headers['content-security-policy']).not.toContain('upgrade-insecure-requests');
     expect(response.headers['x-content-type-options']).toBe('nosniff');
     expect(response.headers['referrer-policy']).toBe('no-referrer');
   });

@@ -125,12 +125,16 @@ describe('cache optimizer', () => {
     try {
       const txid = validationTargets(cache, validator).find((t) => t.name === 'validate:txid')!;
       const value = '4a5e1e4baab89f3a32518a88c31bc87f618f76673e2cc77ab2127b7afdeda33b';
-      for (let i = 0; i < 64; i++) await validator.validate('txid', value);
+      for (let i = 0; i < 128; i++) await validator.validate('txid', value);
+      txid.beginRun!();
       const measured = txid.hitUs!();
       expect(measured).toBeGreaterThan(0);
       txid.setPolicy('l1+l2');
       for (let i = 0; i < 64; i++) await validator.validate('txid', value);
-      expect(txid.hitUs!()).toBe(measured);
+      // A new run (validationTargets is called anew each run) still offers what was measured under l1.
+      const next = validationTargets(cache, validator).find((t) => t.name === 'validate:txid')!;
+      next.beginRun!();
+      expect(next.hitUs!()).toBe(measured);
     } finally {
       await cache.close();
     }
@@ -186,5 +190,116 @@ describe('cache optimizer', () => {
     await optimizer.run();
     await optimizer.run();
     expect(t.policy()).toBe('off');
+  });
+});
+
+/** Distinct valid txids (hex of a counter, padded). */
+const txid = (i: number) => i.toString(16).padStart(64, '0');
+
+describe('cache optimizer: windows, reuse tracking, TTLs, warming', () => {
+  it('flips l1 → off within two intervals when a high-reuse workload turns into no reuse (real validator)', async () => {
+    const cache = new TieredCache({});
+    const validator = new CachedValidator(cache, { xpub: 'l1' });
+    const XPUB = 'xpub661MyMwAqRbcFtXgS5sYJABqqG9YLmC4Q1Rdap9gSE8NqtwybGhePY2gZ29ESFjqJoCu1Rupje8YtGqsefD265TMg7usUDFdp6W1EGMcet8';
+    // xpub-shaped values with a bad checksum: a base58 decode per compute, many times an L1 hit.
+    const value = (i: number) => `${XPUB.slice(0, -7)}${i.toString(36).padStart(7, 'a')}`;
+    try {
+      // Margin 0: without reuse, off saves the two L1 touches of every miss, whatever the timings say.
+      const optimizer = new CacheOptimizer(() => validationTargets(cache, validator), probes(), { minLookups: 200, margin: 0 });
+      for (let run = 0; run < 3; run++) {
+        for (let i = 0; i < 2000; i++) await validator.validate('xpub', value(i % 20)); // 99 % reuse
+        await optimizer.run();
+      }
+      expect(validator.policy('xpub')).toBe('l1');
+      let runs = 0;
+      for (let unique = 1_000_000; validator.policy('xpub') === 'l1' && runs < 2; runs++) {
+        for (let i = 0; i < 2000; i++) await validator.validate('xpub', value(unique++)); // no reuse
+        await optimizer.run();
+      }
+      expect(validator.policy('xpub')).toBe('off');
+      expect(runs).toBeLessThanOrEqual(2);
+      expect(optimizer.history().find((d) => d.action === 'policy')).toMatchObject({ target: 'validate:xpub', from: 'l1', to: 'off', reason: expect.stringMatching(/reuse 0 %/) });
+    } finally {
+      await cache.close();
+    }
+  });
+
+  it('switches an off target back to l1 when its sampled keys show reuse and computing costs enough', async () => {
+    const cache = new TieredCache({});
+    const validator = new CachedValidator(cache, { xpub: 'off' });
+    const XPUB = 'xpub661MyMwAqRbcFtXgS5sYJABqqG9YLmC4Q1Rdap9gSE8NqtwybGhePY2gZ29ESFjqJoCu1Rupje8YtGqsefD265TMg7usUDFdp6W1EGMcet8';
+    try {
+      // No Redis: l1+l2 costs what l1 costs, so l1 (the current-cheaper-by-margin rule) is chosen.
+      const optimizer = new CacheOptimizer(() => validationTargets(cache, validator), { l2RoundTripUs: async () => undefined, heapPressure: () => 0.3 }, { minLookups: 100, exploreAfterRuns: 1000 });
+      const ns = cache.namespaces().find((n) => n.name === 'validate:xpub')!;
+      // 1,000 distinct xpub-shaped values (cheap invalid checksums) would not reuse; the same few do.
+      const values = Array.from({ length: 200 }, (_, i) => `${XPUB.slice(0, -6)}${i.toString(36).padStart(6, 'a')}`);
+      for (let round = 0; round < 10; round++) for (const value of values) await validator.validate('xpub', value);
+      expect(ns.reuse().sampledLookups).toBeGreaterThan(50);
+      expect(ns.reuse().sampledHits / ns.reuse().sampledLookups).toBeGreaterThan(0.8);
+      expect(ns.stats().l1.hits + ns.stats().l1.misses).toBe(0); // off: no lookups counted, nothing cached
+      await optimizer.run();
+      expect(validator.policy('xpub')).toBe('l1');
+      expect(optimizer.history().find((d) => d.action === 'policy')).toMatchObject({ action: 'policy', from: 'off', to: 'l1', reason: expect.stringMatching(/reuse (8|9)\d %/) });
+    } finally {
+      await cache.close();
+    }
+  });
+
+  it('sets the TTL from the high percentile of reuse gaps, within the floor and the owner’s TTL', async () => {
+    const t = { ...simTarget('validate:descriptor', 300, 'l1'), ttlMs: 3_600_000 };
+    const buckets = new Array<number>(31).fill(0);
+    const target: OptimizerTarget = {
+      ...t,
+      counters: () => ({ ...t.counters(), reuseIntervals: [...buckets] }),
+      ttl: { ceiling: 3_600_000, current: () => t.ttlMs, set: (ms) => void (t.ttlMs = ms) },
+    };
+    const optimizer = new CacheOptimizer(() => [target], probes(), { minReuseSamples: 50, minTtlMs: 60_000 });
+    // 95 % of gaps under 2^17 ms (~131 s), the rest under 2^18: p95 → 131 s → 256 s (power of two seconds).
+    buckets[17] = 950;
+    buckets[18] = 50;
+    await optimizer.run();
+    expect(t.ttlMs).toBe(256_000);
+    expect(optimizer.history()[0]).toMatchObject({ action: 'ttl', from: '3600000', to: '256000', reason: expect.stringMatching(/95th percentile of 1000 sampled reuse gaps/) });
+    // Short gaps: never below the floor.
+    buckets[5] = 100_000;
+    await optimizer.run();
+    expect(t.ttlMs).toBe(60_000);
+    // Long gaps: never above the owner's TTL.
+    buckets[29] = 10_000_000;
+    await optimizer.run();
+    expect(t.ttlMs).toBe(3_600_000);
+  });
+
+  it('sets a real namespace’s L1 TTL from observed reuse and leaves Redis’s TTL as the owner set it', async () => {
+    const cache = new TieredCache({});
+    const validator = new CachedValidator(cache, { txid: 'l1' });
+    try {
+      // A margin of 99 %: the policy stays l1 whatever this busy machine makes the timings say.
+      const optimizer = new CacheOptimizer(() => validationTargets(cache, validator), probes(), { minReuseSamples: 20, margin: 0.99 });
+      for (let i = 0; i < 20_000; i++) await validator.validate('txid', txid(i % 500)); // gaps of milliseconds
+      await optimizer.run();
+      const ns = cache.namespaces().find((n) => n.name === 'validate:txid')!;
+      expect(ns.options.ttlMs).toBe(60_000);
+      expect(ns.options.l2TtlMs).toBe(3_600_000);
+      expect(optimizer.history().find((d) => d.action === 'ttl')).toMatchObject({ target: 'validate:txid', from: '3600000', to: '60000' });
+    } finally {
+      await cache.close();
+    }
+  });
+
+  it('logs each namespace warmed at start as a decision, and saves hot keys on shutdown', async () => {
+    const saved: string[] = [];
+    const optimizer = new CacheOptimizer(() => [], {
+      ...probes(),
+      warm: async () => [{ namespace: 'validate:xpub', listed: 1000, loaded: 812, ms: 12.3 }],
+      saveHotKeys: async () => (saved.push('saved'), ['validate:xpub']),
+    });
+    const decisions = await optimizer.warmUp();
+    expect(decisions).toEqual([expect.objectContaining({ target: 'validate:xpub', action: 'warm', to: '812', reason: expect.stringMatching(/^warmed 812 keys into L1 from Redis \(of the 1000 hottest/) })]);
+    await optimizer.shutdown();
+    expect(saved).toEqual(['saved']);
+    optimizer.configure({ enabled: false });
+    expect(await optimizer.warmUp()).toEqual([]);
   });
 });

@@ -34,6 +34,8 @@ function settingValues(settings: OptimizerSettings): Record<SettingKey, number> 
 function change(d: Decision): string {
   if (d.action === 'policy') return `${d.from ?? '?'} → ${d.to ?? '?'}`;
   if (d.action === 'grow' || d.action === 'shrink') return `L1 ${d.action} ${Number(d.from).toLocaleString('en-US')} → ${Number(d.to).toLocaleString('en-US')}`;
+  if (d.action === 'ttl') return `L1 TTL ${Math.round(Number(d.from) / 1000)} s → ${Math.round(Number(d.to) / 1000)} s`;
+  if (d.action === 'warm') return `warmed ${Number(d.to).toLocaleString('en-US')} keys`;
   return 'kept';
 }
 

@@ -19,6 +19,10 @@ import * as walletTransactions from './2026-11-28-41-wallet-transactions.js';
 import * as lightningInvoices from './2026-11-28-50-lightning-invoices.js';
 import * as lightningPreimages from './2026-11-28-51-lightning-preimages.js';
 import * as jobs from './2026-11-28-60-jobs.js';
+import * as jobQueue from './2026-11-28-80-job-queue.js';
+import * as noteHistory from './2026-11-28-70-note-history.js';
+import * as notesTypePaging from './2026-11-28-90-notes-type-paging.js';
+import * as lightningWebhooks from './2026-11-29-01-lightning-webhooks.js';
 
 export const MIGRATIONS: Readonly<Record<string, SatchelMigration>> = {
   '2026-11-28-01-users': users,
@@ -36,4 +40,8 @@ export const MIGRATIONS: Readonly<Record<string, SatchelMigration>> = {
   '2026-11-28-50-lightning-invoices': lightningInvoices,
   '2026-11-28-51-lightning-preimages': lightningPreimages,
   '2026-11-28-60-jobs': jobs,
+  '2026-11-28-80-job-queue': jobQueue,
+  '2026-11-28-70-note-history': noteHistory,
+  '2026-11-28-90-notes-type-paging': notesTypePaging,
+  '2026-11-29-01-lightning-webhooks': lightningWebhooks,
 };

@@ -9,7 +9,7 @@
  * cost more than running it). Stored rows are read first only for keys given twice in one call, whose
  * in-order outcomes need them — reading every key first made imports ~1.5× slower (measured).
  */
-import { CompiledQuery } from 'kysely';
+import { CompiledQuery, sql, type SqlBool } from 'kysely';
 import { applyDraft, sameValues, type Note, type NoteDraft, type NoteType, type NoteValues, type UpsertOutcome } from '../../../domain/notes/types.js';
 import { decodeCursor, toPage, type Page } from '../cursor.js';
 import { toFlag, type DialectName } from '../dialect.js';
@@ -18,13 +18,15 @@ import {
   ALL_FIELDS,
   SQLITE_REFS_PER_SELECT,
   existingStatement,
-  labelContains,
   maxIdStatement,
+  planLabelSearch,
   rowsPerUpsert,
   upsertStatement,
   type GivenFields,
+  type LabelSearch,
   type UpsertRow,
 } from './notes-dialect.js';
+import { recordCreatedSqlite, sqliteChangedLabelsStatement, withHistoryPostgres } from './note-history.js';
 
 /** Rows per export read. */
 export const NOTE_STREAM_BATCH = 1_000;
@@ -93,12 +95,20 @@ async function writeGroup(
   now: number,
   maxIdBefore: number,
   written: Map<string, boolean>,
+  changeId?: number,
 ): Promise<void> {
   // In key order: neighbouring inserts land on neighbouring index pages (~1.5× faster with random txids).
   rows.sort(byKeyOrder);
   const step = rowsPerUpsert(dialect);
   for (let i = 0; i < rows.length; i += step) {
-    const statement = upsertStatement(dialect, userId, rows.slice(i, i + step), now, given, maxIdBefore);
+    const chunk = rows.slice(i, i + step);
+    let statement = upsertStatement(dialect, userId, chunk, now, given, maxIdBefore);
+    // Note history (note-history.ts): set-wise, only for rows whose label changes or that are new.
+    if (changeId !== undefined && dialect === 'postgres') statement = withHistoryPostgres(statement, changeId);
+    if (changeId !== undefined && dialect === 'sqlite' && given.label) {
+      const changed = sqliteChangedLabelsStatement(userId, chunk, changeId);
+      await db.executeQuery(CompiledQuery.raw(changed.sql, changed.parameters));
+    }
     const result = await db.executeQuery<{ type: string; ref: string; inserted: boolean | number }>(
       CompiledQuery.raw(statement.sql, statement.parameters),
     );
@@ -112,6 +122,7 @@ async function upsertInTransaction(
   userId: string,
   rows: readonly NoteDraft[],
   now: number,
+  changeId?: number,
 ): Promise<UpsertOutcome[]> {
   const outcomes: UpsertOutcome[] = new Array(rows.length);
   const positions = new Map<string, number[]>();
@@ -159,7 +170,8 @@ async function upsertInTransaction(
     ? Number((await db.executeQuery<{ max_id: number }>(CompiledQuery.raw(maxId.sql, maxId.parameters))).rows[0]?.max_id ?? 0)
     : 0;
   const written = new Map<string, boolean>();
-  for (const group of groups.values()) await writeGroup(db, dialect, userId, group.rows, group.given, now, maxIdBefore, written);
+  for (const group of groups.values()) await writeGroup(db, dialect, userId, group.rows, group.given, now, maxIdBefore, written, changeId);
+  if (changeId !== undefined && dialect === 'sqlite' && written.size > 0) await recordCreatedSqlite(db, userId, maxIdBefore, changeId);
   for (const [key, index] of single) {
     const inserted = written.get(key);
     outcomes[index] = inserted === undefined ? 'unchanged' : inserted ? 'inserted' : 'updated';
@@ -179,10 +191,12 @@ export async function upsertNotes(
   userId: string,
   rows: readonly NoteDraft[],
   now: number = Date.now(),
+  /** Records the history of what changes under this note_changes id (note-history.ts). */
+  changeId?: number,
 ): Promise<UpsertOutcome[]> {
   if (rows.length === 0) return [];
-  if (db.isTransaction) return upsertInTransaction(db, dialect, userId, rows, now);
-  return db.transaction().execute((trx) => upsertInTransaction(trx, dialect, userId, rows, now));
+  if (db.isTransaction) return upsertInTransaction(db, dialect, userId, rows, now, changeId);
+  return db.transaction().execute((trx) => upsertInTransaction(trx, dialect, userId, rows, now, changeId));
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -222,14 +236,41 @@ export async function listNotes(
   userId: string,
   options: NoteListOptions & { q?: string },
 ): Promise<Page<Note>> {
-  let query = db.selectFrom('notes as n').selectAll('n').where('n.user_id', '=', userId);
-  if (options.type !== undefined) query = query.where('n.type', '=', options.type);
-  if (options.q !== undefined && options.q !== '') query = query.where(labelContains(dialect, options.q));
-  if (options.cursor !== undefined) {
-    const after = decodeCursor(options.cursor, 'number');
-    query = query.where((eb) => eb(eb.refTuple('n.created_at', 'n.id'), '<', eb.tuple(after.createdAt, after.id)));
+  const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor, 'number');
+  const search = options.q === undefined || options.q === ''
+    ? undefined
+    : await planLabelSearch(db, dialect, options.q, { userId, ...(options.type !== undefined ? { type: options.type } : {}), ...(after ? { after } : {}), limit: options.limit });
+  if (search?.kind === 'none') return { items: [] };
+  const select = (condition: LabelSearch | undefined, from: { createdAt: number; id: number } | undefined, limit: number) => {
+    let query = db.selectFrom('notes as n').selectAll('n');
+    if (condition?.kind === 'candidates' && dialect === 'postgres') {
+      query = query.where(sql<SqlBool>`n.id = any(${condition.ids}::bigint[])`).where('n.user_id', '=', userId);
+      if (options.type !== undefined) query = query.where('n.type', '=', options.type);
+    } else if (condition?.kind === 'candidates') {
+      // Read the few candidates by id and sort them: the unary + keeps SQLite from walking the owner's
+      // notes in order instead and testing each against the list (notes-dialect.ts planLabelSearch).
+      query = query.where('n.id', 'in', (eb) => eb.selectFrom(sql<{ value: number }>`json_each(${JSON.stringify(condition.ids)})`.as('c')).select('c.value'));
+      query = query.where(sql`+n.user_id`, '=', userId);
+      if (options.type !== undefined) query = query.where(sql`+n.type`, '=', options.type);
+    } else {
+      query = query.where('n.user_id', '=', userId);
+      if (options.type !== undefined) query = query.where('n.type', '=', options.type);
+    }
+    if (condition !== undefined && condition.kind !== 'none') query = query.where(condition.condition);
+    if (from !== undefined) {
+      query = query.where((eb) => eb(eb.refTuple('n.created_at', 'n.id'), '<', eb.tuple(from.createdAt, from.id)));
+    }
+    return query.orderBy('n.created_at', 'desc').orderBy('n.id', 'desc').limit(limit).execute();
+  };
+  let rows: NoteRow[];
+  if (search?.kind === 'split') {
+    // PostgreSQL (notes-dialect.ts): matches among the newest rows of the range, then older ones.
+    const newer = search.ids.length === 0 ? [] : await select({ kind: 'candidates', ids: search.ids, condition: search.condition }, after, options.limit + 1);
+    const older = await select(search, search.before, options.limit + 1 - newer.length);
+    rows = [...newer, ...older];
+  } else {
+    rows = await select(search, after, options.limit + 1);
   }
-  const rows = await query.orderBy('n.created_at', 'desc').orderBy('n.id', 'desc').limit(options.limit + 1).execute();
   return toPage(rows.map(toNote), options.limit, (n) => ({ createdAt: n.createdAt, id: n.id }));
 }
 

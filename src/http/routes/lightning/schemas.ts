@@ -34,3 +34,10 @@ export const invoiceIdParams = {
   required: ['id'],
   properties: { id: { type: 'string', minLength: 1, maxLength: 64 } },
 } as const;
+
+export const webhookBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['url'],
+  properties: { url: { type: 'string', minLength: 1, maxLength: 2048 } },
+} as const;

@@ -23,5 +23,6 @@ export function importReportView(report: NoteImportReport) {
     errors: report.errors.map((e) => ({ line: e.line, ...(e.field === undefined ? {} : { field: e.field }), code: e.code, message: e.message })),
     errorCount: report.errorCount,
     rolledBack: report.rolledBack,
+    ...(report.importId === undefined ? {} : { importId: report.importId }),
   };
 }

@@ -1,14 +1,10 @@
 /**
  * /api/notes/* (SPEC: Notes): one note by (type, ref), the owner's list and search, streamed import
- * (CSV, BIP-329 JSONL, Electrum JSON) up to a body limit, and streamed export. `?async=1` saves the
- * upload to a temp file and imports it in a job (GET /api/jobs/:id). Thin: the note service decides.
+ * (CSV, BIP-329 JSONL, Electrum JSON) up to a body limit, and streamed export. `?async=1` spools the
+ * upload into the database and imports it in a job (GET /api/jobs/:id, GET /api/jobs/:id/events).
+ * Thin: the note service and the job service decide.
  */
-import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../../../errors.js';
 import type { NoteExportFormat, NoteImportFormat, NoteService } from '../../../domain/notes/note-service.js';
@@ -17,8 +13,12 @@ import type { JobService } from '../../../domain/jobs/job-service.js';
 import { pageRequest, type PageQuery } from '../../paging.js';
 import { principalOf } from '../auth/routes.js';
 import { pageView } from '../auth/presenters.js';
+import type { NoteHistoryService } from '../../../domain/notes/note-history-service.js';
+import { noteActorOf, registerNoteHistoryRoutes } from './history.js';
 import { importReportView, noteView } from './presenters.js';
-import { jobParams, noteBody, noteExportQuery, noteImportQuery, noteListQuery, noteParams } from './schemas.js';
+import { registerJobRoutes } from './job-routes.js';
+import { csvColumnChoiceOf, registerNotePreviewRoute, type CsvColumnQuery } from './preview.js';
+import { noteBody, noteExportQuery, noteImportQuery, noteListQuery, noteParams } from './schemas.js';
 
 /** SPEC: imports up to 200 MB. */
 export const NOTE_IMPORT_BODY_LIMIT = 200 * 1024 * 1024;
@@ -38,8 +38,8 @@ export interface NoteRoutesOptions {
   jobs?: JobService;
   /** Largest import body in bytes (default 200 MB); tests use a small one. */
   importBodyLimit?: number;
-  /** Where async uploads are saved before the job reads them (default: the OS temp dir). */
-  tempDir?: string;
+  /** Note history (issue 10): GET …/history, restore, import undo; changes are recorded with it. */
+  history?: NoteHistoryService;
 }
 
 function tooLarge(limit: number): AppError {
@@ -70,7 +70,7 @@ function declaredLength(request: FastifyRequest): number | undefined {
   return Number.isSafeInteger(length) && length >= 0 ? length : undefined;
 }
 
-type ImportQuery = { format?: NoteImportFormat; mode?: ImportMode; async?: string };
+type ImportQuery = CsvColumnQuery & { format?: NoteImportFormat; mode?: ImportMode; async?: string };
 
 export function noteRoutes(options: NoteRoutesOptions) {
   const { notes, jobs } = options;
@@ -86,7 +86,7 @@ export function noteRoutes(options: NoteRoutesOptions) {
       async (request, reply) => {
         const { note: label, origin, spendable } = request.body;
         const input = { label, ...(origin === undefined ? {} : { origin }), ...(spendable === undefined ? {} : { spendable }) };
-        const { note, outcome } = await notes.put(principalOf(request).userId, request.params.type, request.params.ref, input);
+        const { note, outcome } = await notes.put(principalOf(request).userId, request.params.type, request.params.ref, input, noteActorOf(request));
         return reply.code(outcome === 'inserted' ? 201 : 200).send(noteView(note));
       },
     );
@@ -101,10 +101,12 @@ export function noteRoutes(options: NoteRoutesOptions) {
       '/api/notes/:type/:ref',
       { schema: { params: noteParams }, config: write },
       async (request, reply) => {
-        await notes.delete(principalOf(request).userId, request.params.type, request.params.ref);
+        await notes.delete(principalOf(request).userId, request.params.type, request.params.ref, noteActorOf(request));
         return reply.code(204).send();
       },
     );
+
+    if (options.history) registerNoteHistoryRoutes(app, options.history);
 
     app.get<{ Querystring: PageQuery & { type?: NoteType; q?: string } }>(
       '/api/notes',
@@ -154,21 +156,16 @@ export function noteRoutes(options: NoteRoutesOptions) {
           const body = request.body instanceof Readable ? request.body : Readable.from([]);
           const format = request.query.format ?? DEFAULT_FORMAT_OF[mediaType]!;
           const mode = request.query.mode ?? 'partial';
+          const columns = csvColumnChoiceOf(request.query, format);
           const userId = principalOf(request).userId;
           const counted = new ByteLimit(limit);
 
           if (request.query.async === '1' || request.query.async === 'true') {
             if (!jobs) throw new AppError('invalid_input', 'Async imports are not available on this server', { errors: [{ field: 'async', code: 'not_allowed', message: 'async imports are not available' }] });
-            // The upload is saved first, so the job does not depend on the client staying connected.
-            const dir = await mkdtemp(join(options.tempDir ?? tmpdir(), 'satchel-import-'));
-            const file = join(dir, 'upload');
-            try {
-              await pipeline(body, counted, createWriteStream(file));
-            } catch (error) {
-              await rm(dir, { recursive: true, force: true });
-              throw error;
-            }
-            const jobId = await jobs.startNoteImport({ userId, file, cleanup: dir, format, mode, totalBytes: counted.bytes });
+            // The upload is spooled into the database before the 202: any instance can run the job, and it
+            // survives the restart of this one.
+            body.on('error', (error) => counted.destroy(error));
+            const jobId = await jobs.submitNoteImport({ userId, body: body.pipe(counted), format, mode, ...(columns ? { columns } : {}), actor: noteActorOf(request) });
             return reply.code(202).send({ jobId });
           }
 
@@ -177,18 +174,16 @@ export function noteRoutes(options: NoteRoutesOptions) {
             format,
             mode,
             ...(length === undefined ? {} : { totalBytes: length }),
+            ...(columns ? { columns } : {}),
+            actor: noteActorOf(request),
           });
           return importReportView(report);
         },
       );
+
+      registerNotePreviewRoute(files, { notes, mediaTypes: IMPORT_MEDIA_TYPES, defaultFormatOf: DEFAULT_FORMAT_OF });
     });
 
-    if (jobs) {
-      app.get<{ Params: { id: string } }>(
-        '/api/jobs/:id',
-        { schema: { params: jobParams }, config: read },
-        async (request) => jobs.view(principalOf(request).userId, request.params.id),
-      );
-    }
+    if (jobs) registerJobRoutes(app, jobs);
   };
 }

@@ -39,6 +39,13 @@ export const noteListQuery = {
   },
 } as const;
 
+/** CSV columns chosen by the user: a header cell or a 0-based index (`typeColumn=none`: no type column). */
+const csvColumnProperties = {
+  refColumn: { type: 'string', minLength: 1, maxLength: 200 },
+  noteColumn: { type: 'string', minLength: 1, maxLength: 200 },
+  typeColumn: { type: 'string', minLength: 1, maxLength: 200 },
+} as const;
+
 export const noteImportQuery = {
   type: 'object',
   additionalProperties: false,
@@ -46,6 +53,17 @@ export const noteImportQuery = {
     format: { type: 'string', enum: [...NOTE_IMPORT_FORMATS] },
     mode: { type: 'string', enum: ['partial', 'atomic'] },
     async: { type: 'string', enum: ['0', '1', 'true', 'false'] },
+    ...csvColumnProperties,
+  },
+} as const;
+
+export const noteImportPreviewQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    format: { type: 'string', enum: [...NOTE_IMPORT_FORMATS] },
+    truncated: { type: 'string', enum: ['0', '1', 'true', 'false'] },
+    ...csvColumnProperties,
   },
 } as const;
 

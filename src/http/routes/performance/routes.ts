@@ -8,23 +8,28 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TieredCache } from '../../../cache/index.js';
 import { AppError } from '../../../errors.js';
 import type { AlertThresholds } from '../../../perf/alerts.js';
+import type { PerfCluster } from '../../../perf/cluster.js';
 import type { HistoryRange } from '../../../perf/history.js';
 import type { Metrics } from '../../../perf/metrics.js';
 import type { PerfMonitor } from '../../../perf/monitor.js';
 import type { CacheOptimizer, OptimizerSettings } from '../../../perf/optimizer.js';
 import { buildReport, reportMarkdown } from '../../../perf/report.js';
 import { sendProblem } from '../../plugins/problem-errors.js';
-import { alertThresholdsBody, namespaceParams, optimizerBody, rangeQuery, reportQuery } from './schemas.js';
+import { alertThresholdsBody, instanceQuery, namespaceParams, optimizerBody, rangeQuery, reportQuery } from './schemas.js';
 
 export interface PerformanceRouteDeps {
   metrics: Metrics;
   monitor: PerfMonitor;
   cache: TieredCache;
   optimizer: CacheOptimizer;
+  /** Every instance's figures (through Redis when configured, else this instance alone). */
+  cluster: PerfCluster;
   metricsToken?: string;
 }
 
-const admin = { access: 'admin', scope: 'read' } as const;
+// Admin-only figures need an admin's `admin` scope to read, as /api/admin/* does (a read-only token of
+// an admin does not see them; an admin-only token does).
+const admin = { access: 'admin', scope: 'admin' } as const;
 const adminWrite = { access: 'admin', scope: 'admin' } as const;
 
 function isLoopback(ip: string): boolean {
@@ -39,7 +44,9 @@ function tokenMatches(given: string | undefined, expected: string): boolean {
 }
 
 export default async function performanceRoutes(app: FastifyInstance, deps: PerformanceRouteDeps): Promise<void> {
-  const { metrics, monitor, cache, optimizer } = deps;
+  const { metrics, monitor, cache, optimizer, cluster } = deps;
+  /** Which instance a request asks about: `?instance=<id>|all`, this one by default. */
+  const target = (query: { instance?: string }) => query.instance ?? metrics.instanceId;
   // Live streams never end by themselves: close them before the server waits for its connections.
   const streams = new Set<ServerResponse>();
   app.addHook('preClose', async () => {
@@ -48,7 +55,8 @@ export default async function performanceRoutes(app: FastifyInstance, deps: Perf
 
   app.get('/metrics', { config: { access: 'public' } }, async (request: FastifyRequest, reply: FastifyReply) => {
     const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
-    const allowed = deps.metricsToken ? tokenMatches(bearer, deps.metricsToken) : isLoopback(request.socket.remoteAddress ?? '');
+    // request.ip: behind a trusted proxy (TRUST_PROXY) the client nginx saw, not nginx's own loopback.
+    const allowed = deps.metricsToken ? tokenMatches(bearer, deps.metricsToken) : isLoopback(request.ip);
     if (!allowed) {
       return sendProblem(reply, new AppError(deps.metricsToken ? 'unauthorized' : 'forbidden', deps.metricsToken ? 'Send METRICS_TOKEN as a bearer token' : '/metrics answers loopback clients only unless METRICS_TOKEN is set'));
     }
@@ -56,12 +64,26 @@ export default async function performanceRoutes(app: FastifyInstance, deps: Perf
     return metrics.registry.metrics();
   });
 
-  app.get('/api/performance/metrics', { config: admin }, async () => monitor.current());
+  app.get('/api/performance/instances', { config: admin }, async () => cluster.instances());
 
-  app.get<{ Querystring: { range: HistoryRange } }>(
+  app.get<{ Querystring: { instance?: string } }>(
+    '/api/performance/metrics',
+    { config: admin, schema: { querystring: instanceQuery } },
+    async (request) => {
+      const instance = target(request.query);
+      return instance === 'all' ? { instances: await cluster.allMetrics() } : cluster.metrics(instance);
+    },
+  );
+
+  app.get<{ Querystring: { range: HistoryRange; instance?: string } }>(
     '/api/performance/history',
     { config: admin, schema: { querystring: rangeQuery } },
-    async (request) => ({ instance: metrics.instanceId, range: request.query.range, ...monitor.history.range(request.query.range) }),
+    async (request) => {
+      const { range } = request.query;
+      const instance = target(request.query);
+      if (instance === 'all') return { range, ...(await cluster.allHistory(range)) };
+      return { instance, range, ...(await cluster.history(instance, range)) };
+    },
   );
 
   app.get('/api/performance/stream', { config: admin }, async (request, reply) => {
@@ -127,7 +149,13 @@ export default async function performanceRoutes(app: FastifyInstance, deps: Perf
 
   app.post('/api/performance/optimizer/run', { config: adminWrite }, async () => ({ decisions: await optimizer.run() }));
 
-  app.get('/api/performance/alerts', { config: admin }, async () => ({ thresholds: monitor.alerts.thresholds, ...monitor.alerts.list() }));
+  app.get<{ Querystring: { instance?: string } }>(
+    '/api/performance/alerts',
+    { config: admin, schema: { querystring: instanceQuery } },
+    async (request) => {
+      return { thresholds: monitor.alerts.thresholds, ...(await cluster.alerts(target(request.query))) };
+    },
+  );
 
   app.put<{ Body: Partial<AlertThresholds> }>(
     '/api/performance/alerts/thresholds',

@@ -1,7 +1,16 @@
+/** `instance`: an INSTANCE_ID, or `all`; absent = the instance that answers. */
+const instance = { type: 'string', minLength: 1, maxLength: 200 } as const;
+
+export const instanceQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { instance },
+} as const;
+
 export const rangeQuery = {
   type: 'object',
   additionalProperties: false,
-  properties: { range: { type: 'string', enum: ['15m', '1h', '24h'], default: '15m' } },
+  properties: { range: { type: 'string', enum: ['15m', '1h', '24h'], default: '15m' }, instance },
 } as const;
 
 export const reportQuery = {

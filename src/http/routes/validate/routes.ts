@@ -28,7 +28,7 @@ export default async function validateRoutes(app: FastifyInstance, opts: { valid
 
   app.post<{ Body: ValidateRequest }>(
     '/api/validate',
-    { schema: { body: validateBody }, config: { scope: 'read' } },
+    { schema: { body: validateBody }, config: { access: 'user', scope: 'read' } },
     async (request) => {
       const { type, value, network } = request.body;
       const result = await validator.validate(type, value, network ? { network } : undefined);
@@ -39,7 +39,7 @@ export default async function validateRoutes(app: FastifyInstance, opts: { valid
   app.post<{ Body: ValidateBatchRequest }>(
     '/api/validate/batch',
     // 10,000 values of up to a few hundred bytes each: more than the default body limit.
-    { schema: { body: validateBatchBody }, bodyLimit: 8 * 1024 * 1024, config: { scope: 'read' } },
+    { schema: { body: validateBatchBody }, bodyLimit: 8 * 1024 * 1024, config: { access: 'user', scope: 'read' } },
     async (request) => {
       const { type, values, network } = request.body;
       const { results, stats } = await validator.validateBatch(type, values, network ? { network } : undefined);
