@@ -303,6 +303,9 @@ export class JobService {
         ...(input.columns ? { columns: input.columns } : {}),
         ...(input.actor ? { actor: input.actor } : {}),
         jobId: id,
+        // Released on shutdown: the import stops after the batch it is writing, also when the whole
+        // upload has already been read (destroying the source alone would not stop it then).
+        signal,
         ...(this.deps.batchSize ? { batchSize: this.deps.batchSize } : {}),
         onProgress: (progress) => {
           const now = this.now();

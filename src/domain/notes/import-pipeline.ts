@@ -3,11 +3,15 @@
  * bytes into batches of raw rows; this checks them, validates their refs in one batch call per
  * validator type, writes them in one batched upsert and counts what happened.
  *
- * Memory is bounded by one batch: the readers are async generators over the input stream, so while a
- * batch is validated and written the reader is suspended and the stream's backpressure stops the
- * source. `partial` mode stores every good row (each batch commits on its own); `atomic` runs the
- * whole import in one store transaction and rolls it back at the end if any row failed — it keeps
- * reading after the first bad row so the report lists every problem.
+ * Memory is bounded by one batch (plus the checked rows waiting for their commit): the readers are
+ * async generators over the input stream, so while a batch is validated and written the reader is
+ * suspended and the stream's backpressure stops the source.
+ *
+ * `partial` mode stores every good row. Rows commit a batch at a time, or as many batches at a time as
+ * the store's rowsPerCommit asks for (SQLite: at one commit per 5,000 random txids, each commit wrote
+ * most of the unique index's pages to the WAL again). `atomic` runs the whole import in one store
+ * transaction and rolls it back at the end if any row failed — it keeps reading after the first bad
+ * row so the report lists every problem.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { NoteChangeRef } from './history.js';
@@ -55,6 +59,11 @@ export interface NoteImportOptions {
   totalBytes?: number;
   /** The note-history act the import's writes are recorded under (history.ts). */
   change?: NoteChangeRef;
+  /**
+   * Stops the import between batches (a job released on shutdown): it then throws the signal's
+   * reason. What was committed stays; rows read but not yet written are not.
+   */
+  signal?: AbortSignal;
 }
 
 class ErrorList {
@@ -133,20 +142,38 @@ async function consume(
 ): Promise<NoteImportReport> {
   const errors = new ErrorList();
   const report = { imported: 0, updated: 0, unchanged: 0, failed: 0 };
+  // Checked batches waiting to be written together (NoteStore.rowsPerCommit); atomic imports are one
+  // transaction already, so they write every batch as it comes.
+  const commitRows = stopWritingOnFailure ? 0 : (store.rowsPerCommit ?? 0);
+  let waiting: NoteDraft[][] = [];
+  let waitingRows = 0;
+  const write = async (): Promise<void> => {
+    const groups = waiting;
+    waiting = [];
+    waitingRows = 0;
+    const upsertAll = async (target: NoteStore): Promise<void> => {
+      for (const drafts of groups) {
+        for (const outcome of await target.upsert(options.userId, drafts, options.change)) {
+          if (outcome === 'inserted') report.imported++;
+          else if (outcome === 'updated') report.updated++;
+          else report.unchanged++;
+        }
+      }
+    };
+    await (groups.length > 1 ? store.transaction(upsertAll) : upsertAll(store));
+  };
   let rows = 0;
   for await (const batch of batches) {
+    options.signal?.throwIfAborted();
     const { drafts, problems, failed } = await checkBatch(batch, deps.validateRefs);
     report.failed += failed;
     errors.add(problems);
     rows += batch.rows.length + countFailedLines(batch.problems);
     // Atomic: once anything failed the transaction will be rolled back, so writing more is wasted work.
     if (drafts.length > 0 && !(stopWritingOnFailure && report.failed > 0)) {
-      const outcomes = await store.upsert(options.userId, drafts, options.change);
-      for (const outcome of outcomes) {
-        if (outcome === 'inserted') report.imported++;
-        else if (outcome === 'updated') report.updated++;
-        else report.unchanged++;
-      }
+      waiting.push(drafts);
+      waitingRows += drafts.length;
+      if (waitingRows >= commitRows) await write();
     }
     options.onProgress?.({
       rows,
@@ -157,6 +184,8 @@ async function consume(
     // the event loop a long import would starve every timer and request until it ends.
     await nextTurn();
   }
+  options.signal?.throwIfAborted();
+  if (waitingRows > 0) await write();
   return { ...report, errors: errors.kept, errorCount: errors.count, rolledBack: false };
 }
 

@@ -63,6 +63,8 @@ export interface ImportRequest {
   actor?: NoteActor;
   /** The job running the import (note history). */
   jobId?: string;
+  /** Stops the import between batches (a job released on shutdown). */
+  signal?: AbortSignal;
 }
 
 function invalid(detail: string, errors: ProblemItem[]): AppError {
@@ -176,6 +178,7 @@ export class NoteService {
       ...(request.onProgress ? { onProgress: request.onProgress } : {}),
       ...(request.totalBytes === undefined ? {} : { totalBytes: request.totalBytes }),
       ...(request.batchSize === undefined ? {} : { batchSize: request.batchSize }),
+      ...(request.signal ? { signal: request.signal } : {}),
     };
     switch (request.format) {
       case 'csv':

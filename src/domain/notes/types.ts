@@ -98,6 +98,12 @@ export interface NoteStore {
   streamAll(userId: string, options?: { type?: NoteType }): AsyncIterable<Note>;
   /** Runs `fn` in one transaction: everything it wrote is rolled back if it throws. */
   transaction<T>(fn: (store: NoteStore) => Promise<T>): Promise<T>;
+  /**
+   * How many rows a partial import should write per transaction, when more than one batch pays:
+   * the import then keeps checked batches until it holds this many and writes them in one
+   * transaction. Undefined: one transaction per batch.
+   */
+  readonly rowsPerCommit?: number;
 }
 
 /** The validator types a note ref is checked with (the rest — vout, pubkey — is checked here). */
