@@ -51,7 +51,7 @@ import { lightningRoutes } from './http/routes/lightning/routes.js';
 import { SqlWebhookStore } from './adapters/db/webhook-store.js';
 import { outboundUrlGuard, refusedAddressReason } from './adapters/outbound/url-guard.js';
 import { webhookPoster } from './adapters/outbound/webhook-poster.js';
-import { AlertWebhook, assertAlertWebhookUrl } from './adapters/http/alert-webhook.js';
+import { AlertWebhook, assertAlertWebhookUrl } from './adapters/outbound/alert-webhook.js';
 import { PaymentWebhooks } from './domain/lightning/payment-webhooks.js';
 import { SqlJobStore, SqlUploadSpool } from './adapters/db/job-store.js';
 import { BullMqJobQueue } from './adapters/jobs/bullmq-queue.js';

@@ -2,46 +2,23 @@
  * The accounts in a real browser against the real server: register, sign in, see your name; then the
  * API tokens page (show-once token, revoke) and the admin CSV upload with its per-row report.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { startSatchel, type Satchel } from '../../src/main.js';
-import { launchChromium } from '../helpers/browser.js';
-
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const webRoot = join(repoRoot, 'web', 'dist');
+import { startE2eServer, type SatchelE2eServer } from '../helpers/e2e-server.js';
 
 const USERNAME = 'e2e_alice';
 const PASSWORD = 'a long and unusual passphrase 7';
 
-let satchel: Satchel;
+let server: SatchelE2eServer;
 let browser: Browser;
 let baseUrl: string;
-let dataDir: string;
 
 beforeAll(async () => {
-  if (!existsSync(join(webRoot, 'index.html'))) {
-    execFileSync('npx', ['vite', 'build', '--config', 'web/vite.config.ts'], { cwd: repoRoot, stdio: 'ignore' });
-  }
-  dataDir = mkdtempSync(join(tmpdir(), 'satchel-e2e-accounts-'));
-  const config = loadConfig({ DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', CHAIN_BACKEND: 'none', LOG_LEVEL: 'silent' });
-  satchel = await startSatchel(config, { listen: true, webRoot });
-  const address = satchel.app.server.address();
-  if (!address || typeof address === 'string') throw new Error('server has no TCP address');
-  baseUrl = `http://127.0.0.1:${address.port}`;
-  browser = await launchChromium();
+  server = await startE2eServer({ name: 'accounts' });
+  ({ browser, baseUrl } = server);
 }, 120_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await satchel?.close();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => server?.close());
 
 async function signedInName(page: Page): Promise<string> {
   const name = page.getByTestId('signed-in-user');

@@ -5,44 +5,21 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { startSatchel, type Satchel } from '../../src/main.js';
 import { decodeIndependently } from '../helpers/bolt11-independent.js';
-import { launchChromium } from '../helpers/browser.js';
+import { signUp, startE2eServer, type SatchelE2eServer } from '../helpers/e2e-server.js';
 
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const webRoot = join(repoRoot, 'web', 'dist');
-
-let satchel: Satchel;
+let server: SatchelE2eServer;
 let browser: Browser;
 let baseUrl: string;
-let dataDir: string;
 
 beforeAll(async () => {
-  if (!existsSync(join(webRoot, 'index.html'))) {
-    execFileSync('npx', ['vite', 'build', '--config', 'web/vite.config.ts'], { cwd: repoRoot, stdio: 'ignore' });
-  }
-  dataDir = mkdtempSync(join(tmpdir(), 'satchel-e2e-lightning-'));
-  const config = loadConfig({ DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', CHAIN_BACKEND: 'none', LOG_LEVEL: 'silent', NETWORK: 'regtest', WEBHOOK_ALLOW_PRIVATE: '1' });
-  satchel = await startSatchel(config, { listen: true, webRoot });
-  const address = satchel.app.server.address();
-  if (!address || typeof address === 'string') throw new Error('server has no TCP address');
-  baseUrl = `http://127.0.0.1:${address.port}`;
-  browser = await launchChromium();
+  server = await startE2eServer({ name: 'lightning', env: { NETWORK: 'regtest', WEBHOOK_ALLOW_PRIVATE: '1' } });
+  ({ browser, baseUrl } = server);
 }, 120_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await satchel?.close();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => server?.close());
 
 describe('Lightning in the browser', () => {
   it('creates an invoice with a QR code, simulates its payment and shows it paid', async () => {
@@ -51,8 +28,7 @@ describe('Lightning in the browser', () => {
     try {
       // Signed in through the API: the session cookie lands in the browser context.
       const credentials = { username: 'e2e_lightning', password: 'a long and unusual passphrase 9' };
-      expect((await context.request.post('/api/auth/register', { data: credentials })).status()).toBe(201);
-      expect((await context.request.post('/api/auth/login', { data: credentials })).status()).toBe(200);
+      await signUp(context, credentials);
 
       await page.goto(`${baseUrl}/lightning`);
       await page.getByTestId('invoice-form').waitFor({ timeout: 15_000 });
@@ -88,7 +64,7 @@ describe('Lightning in the browser', () => {
       await card.locator('[data-status="paid"]').waitFor({ timeout: 15_000 });
       await row.locator('[data-status="paid"]').waitFor({ timeout: 15_000 });
 
-      const stored = await satchel.database.db.selectFrom('lightning_invoices').select(['status', 'memo']).where('bolt11', '=', bolt11).executeTakeFirst();
+      const stored = await server.satchel.database.db.selectFrom('lightning_invoices').select(['status', 'memo']).where('bolt11', '=', bolt11).executeTakeFirst();
       expect(stored).toEqual({ status: 'paid', memo: 'e2e coffee' });
     } finally {
       await context.close();
@@ -100,8 +76,7 @@ describe('Lightning in the browser', () => {
     const page = await context.newPage();
     try {
       const credentials = { username: 'e2e_bulk', password: 'a long and unusual passphrase 8' };
-      expect((await context.request.post('/api/auth/register', { data: credentials })).status()).toBe(201);
-      expect((await context.request.post('/api/auth/login', { data: credentials })).status()).toBe(200);
+      await signUp(context, credentials);
       await page.goto(`${baseUrl}/lightning`);
       await page.getByTestId('bulk-lines').fill('amount,memo\n1500,coffee\n21000,"book, paperback"\nabc,bad one\n,tip');
       await expect.poll(() => page.getByTestId('bulk-summary').textContent()).toMatch(/4 invoices, 1 with an amount/);
@@ -139,9 +114,7 @@ describe('Lightning in the browser', () => {
     const page = await context.newPage();
     try {
       const credentials = { username: 'e2e_webhook', password: 'a long and unusual passphrase 7' };
-      expect((await context.request.post('/api/auth/register', { data: credentials })).status()).toBe(201);
-      const login = await context.request.post('/api/auth/login', { data: credentials });
-      const token = ((await login.json()) as { token: string }).token;
+      const { token } = await signUp(context, credentials);
       await page.goto(`${baseUrl}/lightning`);
       const panel = page.getByTestId('webhook-panel');
       await panel.getByRole('textbox').fill(hookUrl);

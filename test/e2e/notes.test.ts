@@ -1,55 +1,32 @@
 /**
  * Notes import in a real browser against the real server (issues 5 and 10): a CSV with a bad row is
- * imported as a job — the progress bar ends done and the refused row is listed with its line; a CSV
- * exported by another wallet, whose header names no SPEC column, is previewed, its mapping chosen in
- * the dropdowns (each change runs the preview again), then imported, and its notes are listed; one of
- * them is edited, its history shows the import's text and the edit (who, how), the imported text is
- * restored from there, and "Undo import" on the report removes the notes nobody changed since.
+ * imported as a job followed on its event stream (polling only when the stream fails) — the progress
+ * bar ends done and the refused row is listed with its line; a CSV exported by another wallet, whose
+ * header names no SPEC column, is previewed, its mapping chosen in the dropdowns (each change runs
+ * the preview again), then imported, and its notes are listed; one of them is edited, its history shows
+ * the import's text and the edit (who, how), the imported text is restored from there, and "Undo
+ * import" on the report removes the notes nobody changed since.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { startSatchel, type Satchel } from '../../src/main.js';
-import { launchChromium } from '../helpers/browser.js';
+import { signUp, startE2eServer, type SatchelE2eServer } from '../helpers/e2e-server.js';
 
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const webRoot = join(repoRoot, 'web', 'dist');
 const txid = (i: number): string => i.toString(16).padStart(64, '0');
 
-let satchel: Satchel;
+let server: SatchelE2eServer;
 let browser: Browser;
 let baseUrl: string;
-let dataDir: string;
 
 beforeAll(async () => {
-  if (!existsSync(join(webRoot, 'index.html'))) {
-    execFileSync('npx', ['vite', 'build', '--config', 'web/vite.config.ts'], { cwd: repoRoot, stdio: 'ignore' });
-  }
-  dataDir = mkdtempSync(join(tmpdir(), 'satchel-e2e-notes-'));
-  const config = loadConfig({ DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', CHAIN_BACKEND: 'none', LOG_LEVEL: 'silent', NETWORK: 'regtest' });
-  satchel = await startSatchel(config, { listen: true, webRoot });
-  const address = satchel.app.server.address();
-  if (!address || typeof address === 'string') throw new Error('server has no TCP address');
-  baseUrl = `http://127.0.0.1:${address.port}`;
-  browser = await launchChromium();
+  server = await startE2eServer({ name: 'notes', env: { NETWORK: 'regtest' } });
+  ({ browser, baseUrl } = server);
 }, 120_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await satchel?.close();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => server?.close());
 
 async function signedInPage(username: string): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ baseURL: baseUrl });
-  const credentials = { username, password: 'a long and unusual passphrase 7' };
-  expect((await context.request.post('/api/auth/register', { data: credentials })).status()).toBe(201);
-  expect((await context.request.post('/api/auth/login', { data: credentials })).status()).toBe(200);
+  await signUp(context, { username, password: 'a long and unusual passphrase 7' });
   const page = await context.newPage();
   await page.goto(`${baseUrl}/notes`);
   await page.getByRole('button', { name: 'Import…' }).click();
@@ -82,11 +59,18 @@ describe('notes import in the browser', () => {
           if (bar && seen[seen.length - 1] !== value) seen.push(value);
         }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['value'] });
       });
+      // The page follows the job on its event stream; GET /api/jobs/:id (polling) is only the fallback.
+      const jobRequests: string[] = [];
+      page.on('request', (request) => {
+        const path = new URL(request.url()).pathname;
+        if (path.startsWith('/api/jobs/')) jobRequests.push(path);
+      });
       await page.getByRole('dialog').getByRole('button', { name: 'Import', exact: true }).click();
       const progress = page.getByRole('progressbar', { name: 'Import progress' });
       await progress.waitFor({ timeout: 15_000 });
       await expect.poll(() => progress.getAttribute('value'), { timeout: 15_000 }).toBe('1');
       await page.getByText('Done', { exact: true }).waitFor();
+      expect(jobRequests).toEqual([expect.stringMatching(/^\/api\/jobs\/[^/]+\/events$/)]);
       const seen = await page.evaluate(() => (window as unknown as { progressSeen: string[] }).progressSeen);
       expect(seen[0]).toBe('0');
       expect(seen.at(-1)).toBe('1');
@@ -95,6 +79,25 @@ describe('notes import in the browser', () => {
       const refused = page.getByRole('table', { name: 'Rows refused' }).locator('tbody tr');
       expect(await refused.count()).toBe(1);
       expect(await refused.locator('td').allTextContents()).toEqual(['151', 'ref', expect.any(String), expect.any(String)]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('follows the import by polling GET /api/jobs/:id when the job event stream fails', async () => {
+    const { context, page } = await signedInPage('e2e_notes_fallback');
+    try {
+      await page.route('**/api/jobs/*/events', (route) => route.abort());
+      const polled: string[] = [];
+      page.on('request', (request) => {
+        if (/^\/api\/jobs\/[^/]+$/.test(new URL(request.url()).pathname)) polled.push(request.url());
+      });
+      await chooseFile(page, 'labels.csv', ['txid,note', `${txid(701)},one`, `${txid(702)},two`].join('\n'));
+      const importButton = page.getByRole('dialog').getByRole('button', { name: 'Import', exact: true });
+      await expect.poll(() => importButton.isDisabled(), { timeout: 15_000 }).toBe(false);
+      await importButton.click();
+      await page.getByText('2 new, 0 updated, 0 unchanged, 0 refused.').waitFor({ timeout: 15_000 });
+      expect(polled.length).toBeGreaterThan(0);
     } finally {
       await context.close();
     }

@@ -4,19 +4,9 @@
  * lists the validation namespaces, and "Clear" empties one through DELETE /api/performance/cache/:ns.
  * Needs the built web app (built here when web/dist is missing).
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { startSatchel, type Satchel } from '../../src/main.js';
-import { launchChromium } from '../helpers/browser.js';
-
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const webRoot = join(repoRoot, 'web', 'dist');
+import { startE2eServer, type SatchelE2eServer } from '../helpers/e2e-server.js';
 
 const USERNAME = 'perf_admin';
 const PASSWORD = 'watching the charts move 42';
@@ -34,30 +24,16 @@ const VALUES: Array<{ type: string; value: string | number }> = [
   { type: 'username', value: 'satoshi' },
 ];
 
-let satchel: Satchel;
+let server: SatchelE2eServer;
 let browser: Browser;
 let baseUrl: string;
-let dataDir: string;
 
 beforeAll(async () => {
-  if (!existsSync(join(webRoot, 'index.html'))) {
-    execFileSync('npx', ['vite', 'build', '--config', 'web/vite.config.ts'], { cwd: repoRoot, stdio: 'ignore' });
-  }
-  dataDir = mkdtempSync(join(tmpdir(), 'satchel-e2e-perf-'));
-  const config = loadConfig({ DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', CHAIN_BACKEND: 'none', LOG_LEVEL: 'silent' });
-  satchel = await startSatchel(config, { listen: true, webRoot });
-  const address = satchel.app.server.address();
-  if (!address || typeof address === 'string') throw new Error('server has no TCP address');
-  baseUrl = `http://127.0.0.1:${address.port}`;
-  browser = await launchChromium();
+  server = await startE2eServer({ name: 'perf' });
+  ({ browser, baseUrl } = server);
 }, 120_000);
 
-afterAll(async () => {
-  // The browser first: its open event stream would otherwise keep the server's close waiting.
-  await browser?.close();
-  await satchel?.close();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => server?.close());
 
 async function json(response: Response): Promise<Record<string, unknown>> {
   const body = (await response.json()) as Record<string, unknown>;
@@ -253,12 +229,12 @@ describe('performance dashboard', () => {
       await page.getByRole('button', { name: 'Save settings' }).click();
       const savedResponse = await saved;
       expect(savedResponse.request().postDataJSON()).toEqual({ margin: 0.25, maxL1Entries: 100_000 });
-      expect(satchel.optimizer.settings).toMatchObject({ margin: 0.25, maxL1Entries: 100_000 });
+      expect(server.satchel.optimizer.settings).toMatchObject({ margin: 0.25, maxL1Entries: 100_000 });
 
       // Turning it off is one click.
       await page.getByTestId('optimizer-enabled').click();
       await page.locator('[data-testid="optimizer-enabled"]:not(:checked)').waitFor();
-      expect(satchel.optimizer.settings.enabled).toBe(false);
+      expect(server.satchel.optimizer.settings.enabled).toBe(false);
 
       // Alert thresholds: shown in percent, sent as a fraction.
       await page.getByTestId('alerts-panel').locator('summary', { hasText: 'Thresholds' }).click();
@@ -266,7 +242,7 @@ describe('performance dashboard', () => {
       const thresholds = page.waitForResponse((r) => r.url().endsWith('/api/performance/alerts/thresholds'));
       await page.getByRole('button', { name: 'Save thresholds' }).click();
       expect((await thresholds).request().postDataJSON()).toEqual({ minHitRate: 0.7 });
-      expect(satchel.monitor.alerts.thresholds.minHitRate).toBe(0.7);
+      expect(server.satchel.monitor.alerts.thresholds.minHitRate).toBe(0.7);
 
       expect(problems).toEqual([]);
     } finally {

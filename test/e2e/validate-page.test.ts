@@ -1,17 +1,12 @@
 /**
  * The built web app in a real Chromium: validation as you type on /validate (no server round trip),
- * client-side navigation and live form validation on sign-in. Needs `npm run build:web` first (CI's
- * `npm run build` does it); the app is served by a small static server with a stubbed /api.
+ * client-side navigation and live form validation on sign-in. The built app (built when web/dist is
+ * missing) is served by a small static server with a stubbed /api.
  */
-import { existsSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startStaticServer, type StaticServer } from '../helpers/static-server.js';
-import { launchChromium } from '../helpers/browser.js';
-
-const WEB_DIST = fileURLToPath(new URL('../../web/dist', import.meta.url));
+import { startE2eServer, type E2eServer } from '../helpers/e2e-server.js';
 
 const VALID_MAINNET = 'bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4'; // BIP-173 test vector (P2WPKH)
 const BAD_CHECKSUM = 'bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t5';
@@ -61,24 +56,18 @@ async function stubApi(request: IncomingMessage, response: ServerResponse): Prom
   }
 }
 
-let server: StaticServer;
+let server: E2eServer;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 let pageErrors: string[];
 
 beforeAll(async () => {
-  if (!existsSync(`${WEB_DIST}/index.html`)) {
-    throw new Error(`${WEB_DIST}/index.html is missing: run \`npm run build:web\` before the browser tests`);
-  }
-  server = await startStaticServer({ root: WEB_DIST, api: stubApi });
-  browser = await launchChromium();
-});
+  server = await startE2eServer({ api: stubApi });
+  ({ browser } = server);
+}, 120_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+afterAll(() => server?.close());
 
 beforeEach(async () => {
   seen.length = 0;
@@ -94,7 +83,7 @@ afterEach(async () => {
 });
 
 async function openValidate(): Promise<void> {
-  await page.goto(`${server.url}/validate`);
+  await page.goto(`${server.baseUrl}/validate`);
   await page.getByTestId('validate-type').waitFor();
   await page.getByTestId('validate-type').selectOption('address');
 }
@@ -173,12 +162,12 @@ describe('shell', () => {
 
     await page.goBack();
     await page.getByTestId('validate-input').waitFor();
-    await page.goto(`${server.url}/no-such-page`);
+    await page.goto(`${server.baseUrl}/no-such-page`);
     await page.getByRole('heading', { name: 'Page not found' }).waitFor();
   });
 
   it('validates the sign-in form live and shows the server problem detail', async () => {
-    await page.goto(`${server.url}/login`);
+    await page.goto(`${server.baseUrl}/login`);
     const username = page.getByTestId('field-username');
     await username.fill('A!');
     await username.blur();

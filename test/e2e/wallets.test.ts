@@ -4,22 +4,14 @@
  * shown), then see its receive and change addresses (the BIP-84 vectors) and a QR code; then a regtest
  * wallet synced from the button, with its balance and transaction.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { startSatchel, type Satchel } from '../../src/main.js';
 import { startEsploraServer, type EsploraServer } from '../helpers/chain/esplora-server.js';
 import { FakeChain } from '../helpers/chain/fake-chain.js';
 import { testAccount } from '../helpers/chain/test-accounts.js';
-import { launchChromium } from '../helpers/browser.js';
-
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const webRoot = join(repoRoot, 'web', 'dist');
+import { repoRoot, startE2eServer, type SatchelE2eServer } from '../helpers/e2e-server.js';
 
 interface Vector {
   name: string;
@@ -32,42 +24,26 @@ const BIP84 = (JSON.parse(readFileSync(join(repoRoot, 'test/vectors/derivation.j
 )!;
 
 const funded = testAccount('p2wpkh', 4);
-let satchel: Satchel;
+let server: SatchelE2eServer;
 let esplora: EsploraServer;
 let browser: Browser;
 let baseUrl: string;
-let dataDir: string;
 
 beforeAll(async () => {
-  if (!existsSync(join(webRoot, 'index.html'))) {
-    execFileSync('npx', ['vite', 'build', '--config', 'web/vite.config.ts'], { cwd: repoRoot, stdio: 'ignore' });
-  }
   const chain = new FakeChain();
   chain.fund([{ address: funded.address(0, 2).address, value: 125_000 }]);
   chain.mine();
   esplora = await startEsploraServer(chain);
-  dataDir = mkdtempSync(join(tmpdir(), 'satchel-e2e-wallets-'));
-  const config = loadConfig({
-    DATA_DIR: dataDir,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    CHAIN_BACKEND: 'esplora',
-    ESPLORA_URL: esplora.url,
-    WALLET_SYNC_INTERVAL_S: '0',
-    LOG_LEVEL: 'silent',
+  server = await startE2eServer({
+    name: 'wallets',
+    env: { CHAIN_BACKEND: 'esplora', ESPLORA_URL: esplora.url, WALLET_SYNC_INTERVAL_S: '0' },
   });
-  satchel = await startSatchel(config, { listen: true, webRoot });
-  const address = satchel.app.server.address();
-  if (!address || typeof address === 'string') throw new Error('server has no TCP address');
-  baseUrl = `http://127.0.0.1:${address.port}`;
-  browser = await launchChromium();
+  ({ browser, baseUrl } = server);
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await satchel?.close();
+  await server?.close();
   await esplora?.close();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
 describe('wallets in the browser', () => {

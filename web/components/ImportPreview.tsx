@@ -8,6 +8,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { api, ApiError } from '../lib/api.js';
 import { CONTENT_TYPE_OF, type ImportErrorView, type ImportFormat } from '../lib/notes.js';
+import { ImportErrorTable } from './ImportErrorTable.js';
 
 /** What is sent: enough for 20 rows of any wallet export; the server takes up to 1 MB. */
 export const PREVIEW_SAMPLE_BYTES = 64 * 1024;
@@ -206,35 +207,17 @@ export function ImportPreview({ file, format, onChange }: { file: File | null; f
           </table>
         </div>
       )}
-      {preview && preview.errors.length > 0 && (
-        <div className="table-wrap">
-          <table data-testid="preview-errors">
-            <caption>
+      {preview && (
+        <ImportErrorTable
+          errors={preview.errors}
+          testId="preview-errors"
+          caption={
+            <>
               Problems found so far: {preview.errorCount}
               {preview.errorCount > preview.errors.length ? ` (first ${preview.errors.length} shown)` : ''}
-            </caption>
-            <thead>
-              <tr>
-                <th scope="col">Line</th>
-                <th scope="col">Field</th>
-                <th scope="col">Code</th>
-                <th scope="col">Message</th>
-              </tr>
-            </thead>
-            <tbody>
-              {preview.errors.map((e, i) => (
-                <tr key={`${e.line}-${i}`}>
-                  <td className="num">{e.line}</td>
-                  <td>{e.field ?? ''}</td>
-                  <td>
-                    <code>{e.code}</code>
-                  </td>
-                  <td>{e.message}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+            </>
+          }
+        />
       )}
       {preview && preview.rows.length === 0 && preview.errors.length === 0 && <p className="muted">No rows in the start of this file.</p>}
     </section>

@@ -1,9 +1,11 @@
 /**
  * Notes (SPEC Web UI): search the user's notes (label substring, by type), edit or delete one inline,
- * import a CSV / BIP-329 / Electrum file as an async job (progress bar from GET /api/jobs/:id, then the
- * per-line error table) and export as CSV or BIP-329.
+ * import a CSV / BIP-329 / Electrum file as an async job (progress bar from the job's event stream
+ * GET /api/jobs/:id/events — polling GET /api/jobs/:id only if the stream fails — then the per-line
+ * error table) and export as CSV or BIP-329.
  */
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
+import { ImportErrorTable } from '../components/ImportErrorTable.js';
 import { ImportPreview, type ImportColumnsState } from '../components/ImportPreview.js';
 import { NoteHistory, UndoImportButton, importIdOf } from '../components/NoteHistory.js';
 import { api, ApiError } from '../lib/api.js';
@@ -127,39 +129,6 @@ function NoteRow({ note, onChanged }: { note: NoteView; onChanged: () => void })
   );
 }
 
-function ErrorTable({ errors, total }: { errors: ImportErrorView[]; total?: number | undefined }) {
-  if (errors.length === 0) return null;
-  return (
-    <div className="table-wrap">
-      <table>
-        <caption>
-          Rows refused{total !== undefined && total > errors.length ? ` (first ${errors.length} of ${total})` : ''}
-        </caption>
-        <thead>
-          <tr>
-            <th scope="col">Line</th>
-            <th scope="col">Field</th>
-            <th scope="col">Code</th>
-            <th scope="col">Message</th>
-          </tr>
-        </thead>
-        <tbody>
-          {errors.map((e, i) => (
-            <tr key={`${e.line}-${i}`}>
-              <td className="num">{e.line}</td>
-              <td>{e.field ?? ''}</td>
-              <td>
-                <code>{e.code}</code>
-              </td>
-              <td>{e.message}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
-  );
-}
-
 function ImportDialog({ onImported }: { onImported: () => void }) {
   const [file, setFile] = useState<File | null>(null);
   const [format, setFormat] = useState<ImportFormat>('csv');
@@ -171,30 +140,63 @@ function ImportDialog({ onImported }: { onImported: () => void }) {
   const [columns, setColumns] = useState<ImportColumnsState>({ query: '', ready: true });
   const dialog = useRef<HTMLDialogElement>(null);
   const polling = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const events = useRef<EventSource | undefined>(undefined);
 
-  useEffect(() => () => clearTimeout(polling.current), []);
+  const stopFollowing = useCallback(() => {
+    clearTimeout(polling.current);
+    events.current?.close();
+    events.current = undefined;
+  }, []);
+  useEffect(() => stopFollowing, [stopFollowing]);
+
+  /** Shows the job's view; true once the job has ended. */
+  const show = useCallback(
+    (current: JobView): boolean => {
+      setJob(current);
+      if (current.state !== 'completed' && current.state !== 'failed') return false;
+      if (current.state === 'completed') onImported();
+      return true;
+    },
+    [onImported],
+  );
 
   const poll = useCallback(
     async (id: string) => {
       try {
-        const current = await api.get<JobView>(`/api/jobs/${encodeURIComponent(id)}`);
-        setJob(current);
-        if (current.state === 'completed' || current.state === 'failed') {
-          if (current.state === 'completed') onImported();
-          return;
-        }
+        if (show(await api.get<JobView>(`/api/jobs/${encodeURIComponent(id)}`))) return;
       } catch (e) {
         setError(messageOf(e));
         return;
       }
       polling.current = setTimeout(() => void poll(id), POLL_MS);
     },
-    [onImported],
+    [show],
+  );
+
+  // The job's event stream sends its view at each change and ends with the job; polling is the
+  // fallback when the stream cannot be had (or breaks) before then.
+  const follow = useCallback(
+    (id: string) => {
+      stopFollowing();
+      if (typeof EventSource === 'undefined') return void poll(id);
+      const source = new EventSource(`/api/jobs/${encodeURIComponent(id)}/events`, { withCredentials: true });
+      events.current = source;
+      source.addEventListener('job', (event) => {
+        if (show(JSON.parse((event as MessageEvent<string>).data) as JobView)) stopFollowing();
+      });
+      source.addEventListener('error', () => {
+        if (events.current !== source) return;
+        stopFollowing();
+        void poll(id);
+      });
+    },
+    [poll, show, stopFollowing],
   );
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     if (!file) return;
+    stopFollowing();
     setError(null);
     setProblemErrors([]);
     setJob(null);
@@ -205,7 +207,7 @@ function ImportDialog({ onImported }: { onImported: () => void }) {
         headers: { 'content-type': CONTENT_TYPE_OF[format] },
       });
       setJob({ id: jobId, state: 'queued', processed: 0, total: file.size });
-      void poll(jobId);
+      follow(jobId);
     } catch (e) {
       setError(messageOf(e));
       if (e instanceof ApiError) setProblemErrors(e.errors.map((item) => ({ line: item.line ?? 0, code: item.code, message: item.message, ...(item.field ? { field: item.field } : {}) })));
@@ -216,6 +218,8 @@ function ImportDialog({ onImported }: { onImported: () => void }) {
 
   const report = job?.report;
   const running = job !== null && (job.state === 'queued' || job.state === 'running');
+  const refused = report?.errors ?? problemErrors;
+  const refusedTotal = isImportReport(report) ? report.errorCount : undefined;
   return (
     <>
       <button className="button" onClick={() => dialog.current?.showModal()}>
@@ -292,7 +296,10 @@ function ImportDialog({ onImported }: { onImported: () => void }) {
         {isImportReport(report) && !report.rolledBack && importIdOf(report) && (
           <UndoImportButton key={importIdOf(report)} importId={importIdOf(report)!} onUndone={onImported} />
         )}
-        <ErrorTable errors={report?.errors ?? problemErrors} total={isImportReport(report) ? report.errorCount : undefined} />
+        <ImportErrorTable
+          errors={refused}
+          caption={`Rows refused${refusedTotal !== undefined && refusedTotal > refused.length ? ` (first ${refused.length} of ${refusedTotal})` : ''}`}
+        />
       </dialog>
     </>
   );

@@ -101,22 +101,20 @@ export class BullMqJobQueue implements JobQueue {
     const closingWorker = this.worker?.close();
     await this.fallback.close();
     while (this.active.size) await Promise.allSettled([...this.active]);
+    let timedOut = false;
     const closed = (async () => {
       await closingWorker;
       await this.queue.close();
-    })().catch((error: unknown) => this.onError(error, 'closing the job queue'));
-    const timedOut = await Promise.race([closed.then(() => false), sleep(this.options.closeTimeoutMs ?? 2_000, true, { ref: false })]);
-    if (timedOut) {
-      this.onError(new Error('Redis did not answer; job queue connections dropped'), 'closing the job queue');
-      // BullMQ's own close/disconnect wait for Redis; drop the ioredis clients underneath instead.
-      type Connected = { client?: Promise<unknown>; blockingConnection?: { client?: Promise<unknown> } };
-      const queue = this.queue as unknown as Connected;
-      const worker = this.worker as unknown as Connected | undefined;
-      const clients = [queue.client, worker?.client, worker?.blockingConnection?.client];
-      for (const client of clients) {
-        void Promise.resolve(client)
-          .then((c) => (c as { disconnect?: () => void } | undefined)?.disconnect?.())
-          .catch(() => undefined);
+    })().catch((error: unknown) => {
+      if (!timedOut) this.onError(error, 'closing the job queue'); // once the clients are dropped below, failing is expected
+    });
+    timedOut = await Promise.race([closed.then(() => false), sleep(this.options.closeTimeoutMs ?? 2_000, true, { ref: false })]);
+    if (timedOut) this.onError(new Error('Redis did not answer; job queue connections dropped'), 'closing the job queue');
+    // Whatever BullMQ's close managed (it waits for Redis, and a QUIT refused while Redis is away leaves
+    // ioredis reconnecting in the background), end the clients underneath: no retries after close().
+    for (const backend of [this.queue.getBackend(), this.worker?.getBackend()]) {
+      for (const client of [backend?.client, backend?.blockingClient]) {
+        void client?.then((c) => c.disconnect()).catch(() => undefined);
       }
     }
   }

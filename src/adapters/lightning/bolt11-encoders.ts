@@ -6,7 +6,7 @@
  */
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
-import { startModuleWorker } from '../module-worker.js';
+import { startModuleWorker } from './module-worker.js';
 import { Bolt11EncodeError, encodeBolt11, type Bolt11Signer, type UnsignedBolt11 } from './bolt11-encoder.js';
 import type { SignerPreference } from './bolt11-signers.js';
 

@@ -7,7 +7,7 @@ import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AlertWebhook, assertAlertWebhookUrl } from '../../../src/adapters/http/alert-webhook.js';
+import { AlertWebhook, assertAlertWebhookUrl } from '../../../src/adapters/outbound/alert-webhook.js';
 import { refusedAddressReason } from '../../../src/adapters/outbound/url-guard.js';
 import { webhookPoster } from '../../../src/adapters/outbound/webhook-poster.js';
 import { ConfigError, loadConfig } from '../../../src/config.js';

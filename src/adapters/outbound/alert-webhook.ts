@@ -11,7 +11,7 @@ import { createHmac } from 'node:crypto';
 import { ExponentialBackoff, handleAll, retry } from 'cockatiel';
 import type { WebhookPoster } from '../../domain/lightning/payment-webhooks.js';
 import { ConfigError } from '../../config.js';
-import { outboundUrlGuard } from '../outbound/url-guard.js';
+import { outboundUrlGuard } from './url-guard.js';
 
 export const ALERT_SIGNATURE_HEADER = 'satchel-signature';
 
