@@ -24,6 +24,7 @@ import { PerfMonitor } from './perf/monitor.js';
 import { PerfCluster } from './perf/cluster.js';
 import { RedisPerfClusterStore } from './adapters/redis/perf-cluster-store.js';
 import { CacheOptimizer } from './perf/optimizer.js';
+import { SharedPerfSettings } from './perf/shared-settings.js';
 import { validationTargets } from './perf/targets.js';
 import { adminRoutes } from './http/routes/admin/routes.js';
 import { authRoutes } from './http/routes/auth/routes.js';
@@ -49,6 +50,7 @@ import { InvoiceService } from './domain/lightning/invoice-service.js';
 import { InvoiceWatcher } from './domain/lightning/invoice-watcher.js';
 import { lightningRoutes } from './http/routes/lightning/routes.js';
 import { SqlWebhookStore } from './adapters/db/webhook-store.js';
+import { SqlSettingsStore } from './adapters/db/settings-store.js';
 import { outboundUrlGuard, refusedAddressReason } from './adapters/outbound/url-guard.js';
 import { webhookPoster } from './adapters/outbound/webhook-poster.js';
 import { AlertWebhook, assertAlertWebhookUrl } from './adapters/outbound/alert-webhook.js';
@@ -92,6 +94,8 @@ export interface StartOptions {
   passwordHasher?: PasswordHasher;
   /** Tests only: faster alert webhook retries. */
   alertWebhookRetry?: { maxAttempts?: number; initialDelayMs?: number; maxDelayMs?: number };
+  /** Tests only: look for performance settings other instances stored more often than every 5 s. */
+  perfSettingsPollMs?: number;
   /** Tests only: run the optimizer more often than every 10 s. */
   optimizerIntervalMs?: number;
   /** Tests only: other login-throttle limits. */
@@ -284,6 +288,12 @@ export async function startSatchel(config: Config, options: StartOptions = {}): 
         onError: (error, context) => report(context, error),
       })
     : undefined;
+  // Optimizer settings and alert thresholds set through the API hold for every instance (settings table).
+  const perfSettings = new SharedPerfSettings(new SqlSettingsStore(database.db), optimizer, monitor.alerts, {
+    ...(options.perfSettingsPollMs ? { pollMs: options.perfSettingsPollMs } : {}),
+    onError: (error) => report('performance settings could not be read', error),
+  });
+  await perfSettings.syncQuietly();
   // Every instance publishes its figures to Redis each second, so /api/performance/* can show them all.
   const cluster = new PerfCluster({
     instanceId: config.instanceId,
@@ -303,7 +313,7 @@ export async function startSatchel(config: Config, options: StartOptions = {}): 
       walletRoutes({ wallets, backend: chainBackendInfo(config.chain) }),
       lightningRoutes({ invoices, idempotency, webhooks }),
       noteRoutes({ notes, jobs, history: noteHistoryService, ...(options.noteImportBodyLimit ? { importBodyLimit: options.noteImportBodyLimit } : {}) }),
-      (instance) => performanceRoutes(instance, { metrics, monitor, cache, optimizer, cluster, ...(config.metricsToken ? { metricsToken: config.metricsToken } : {}) }),
+      (instance) => performanceRoutes(instance, { metrics, monitor, cache, optimizer, cluster, settings: perfSettings, ...(config.metricsToken ? { metricsToken: config.metricsToken } : {}) }),
     ],
     logger: options.logger,
     ...(options.webRoot !== undefined ? { webRoot: options.webRoot } : {}),
@@ -317,6 +327,7 @@ export async function startSatchel(config: Config, options: StartOptions = {}): 
   };
   monitor.start();
   cluster.start();
+  perfSettings.start();
   // Before listening: the first requests find the hot keys the last instance saved already in L1.
   await optimizer.warmUp();
   optimizer.start();
@@ -325,6 +336,7 @@ export async function startSatchel(config: Config, options: StartOptions = {}): 
   invoiceWatcher.start().catch((error: unknown) => report('lightning invoice watcher failed to start', error));
   app.addHook('onClose', async () => {
     monitor.stop();
+    perfSettings.stop();
     await cluster.stop();
     await optimizer.shutdown();
     await alertWebhook?.close();

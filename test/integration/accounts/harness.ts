@@ -12,7 +12,7 @@ import { Argon2PasswordHasher } from '../../../src/adapters/password/argon2-hash
 import type { ThrottlePolicy } from '../../../src/domain/accounts/policy.js';
 import type { PasswordHasher } from '../../../src/domain/accounts/ports.js';
 import { LOG_REDACT } from '../../../src/http/app.js';
-import { startSatchel, type Satchel } from '../../../src/main.js';
+import { startSatchel, type Satchel, type StartOptions } from '../../../src/main.js';
 import type { TestDatabase } from '../../helpers/dialects.js';
 
 /**
@@ -32,6 +32,8 @@ export interface InstanceOptions {
   throttlePolicy?: ThrottlePolicy;
   /** Collects every log line at trace level (as the production logger, with its redaction). */
   logLines?: string[];
+  /** More start options (test timings). */
+  start?: StartOptions;
 }
 
 export async function startInstance(options: InstanceOptions): Promise<Satchel> {
@@ -42,6 +44,7 @@ export async function startInstance(options: InstanceOptions): Promise<Satchel> 
   };
   const satchel = await startSatchel(config, {
     webRoot: null,
+    ...options.start,
     ...(options.hasher === 'production' ? {} : { passwordHasher: options.hasher ?? fastHasher() }),
     ...(options.throttlePolicy ? { throttlePolicy: options.throttlePolicy } : {}),
     ...(options.logLines

@@ -25,3 +25,10 @@ export async function deleteSetting(db: Db, key: string): Promise<boolean> {
   const result = await db.deleteFrom('settings').where('key', '=', key).executeTakeFirst();
   return result.numDeletedRows > 0n;
 }
+
+/** The settings under `keys` with the time each was last written. */
+export async function readSettings(db: Db, keys: readonly string[]): Promise<Map<string, { value: unknown; updatedAt: number }>> {
+  if (keys.length === 0) return new Map();
+  const rows = await db.selectFrom('settings').select(['key', 'value', 'updated_at']).where('key', 'in', keys).execute();
+  return new Map(rows.map((r) => [r.key, { value: JSON.parse(r.value) as unknown, updatedAt: Number(r.updated_at) }]));
+}

@@ -12,6 +12,7 @@ import type { PerfCluster } from '../../../perf/cluster.js';
 import type { HistoryRange } from '../../../perf/history.js';
 import type { Metrics } from '../../../perf/metrics.js';
 import type { PerfMonitor } from '../../../perf/monitor.js';
+import type { SharedPerfSettings } from '../../../perf/shared-settings.js';
 import type { CacheOptimizer, OptimizerSettings } from '../../../perf/optimizer.js';
 import { buildReport, reportMarkdown } from '../../../perf/report.js';
 import { sendProblem } from '../../plugins/problem-errors.js';
@@ -24,6 +25,8 @@ export interface PerformanceRouteDeps {
   optimizer: CacheOptimizer;
   /** Every instance's figures (through Redis when configured, else this instance alone). */
   cluster: PerfCluster;
+  /** Optimizer settings and alert thresholds shared by every instance. */
+  settings: SharedPerfSettings;
   metricsToken?: string;
 }
 
@@ -44,7 +47,7 @@ function tokenMatches(given: string | undefined, expected: string): boolean {
 }
 
 export default async function performanceRoutes(app: FastifyInstance, deps: PerformanceRouteDeps): Promise<void> {
-  const { metrics, monitor, cache, optimizer, cluster } = deps;
+  const { metrics, monitor, cache, optimizer, cluster, settings } = deps;
   /** Which instance a request asks about: `?instance=<id>|all`, this one by default. */
   const target = (query: { instance?: string }) => query.instance ?? metrics.instanceId;
   // Live streams never end by themselves: close them before the server waits for its connections.
@@ -136,13 +139,16 @@ export default async function performanceRoutes(app: FastifyInstance, deps: Perf
     },
   );
 
-  app.get('/api/performance/optimizer', { config: admin }, async () => optimizer.view());
+  app.get('/api/performance/optimizer', { config: admin }, async () => {
+    await settings.syncQuietly();
+    return optimizer.view();
+  });
 
   app.put<{ Body: Partial<OptimizerSettings> }>(
     '/api/performance/optimizer',
     { config: adminWrite, schema: { body: optimizerBody } },
     async (request) => {
-      optimizer.configure(request.body);
+      await settings.updateOptimizer(request.body);
       return optimizer.view();
     },
   );
@@ -153,6 +159,7 @@ export default async function performanceRoutes(app: FastifyInstance, deps: Perf
     '/api/performance/alerts',
     { config: admin, schema: { querystring: instanceQuery } },
     async (request) => {
+      await settings.syncQuietly();
       return { thresholds: monitor.alerts.thresholds, ...(await cluster.alerts(target(request.query))) };
     },
   );
@@ -161,7 +168,7 @@ export default async function performanceRoutes(app: FastifyInstance, deps: Perf
     '/api/performance/alerts/thresholds',
     { config: adminWrite, schema: { body: alertThresholdsBody } },
     async (request) => {
-      monitor.alerts.thresholds = { ...monitor.alerts.thresholds, ...request.body };
+      await settings.updateAlertThresholds(request.body);
       return { thresholds: monitor.alerts.thresholds };
     },
   );
