@@ -7,8 +7,9 @@
  *   of one with 8,000 placeholders (measured ~1.5–2× faster than VALUES). How a returned row tells
  *   "inserted" from "updated" differs too (see upsertStatement).
  * - Label search. SQLite matches through the FTS5 trigram index, which needs ≥ 3 characters, and
- *   falls back to LIKE for shorter queries; PostgreSQL uses ILIKE, which the pg_trgm GIN index serves
- *   (planPostgresLabelSearch: the newest notes first, then the index with only the term's rare trigrams).
+ *   falls back to LIKE for shorter queries; PostgreSQL uses ILIKE, which the pg_trgm GIN index serves.
+ *   Both plans (planSqliteLabelSearch, planPostgresLabelSearch) sample the newest notes of the page's
+ *   range first: a frequent term is read newest first, a rare one through the index's rarest trigrams.
  *   Both are case-insensitive substring matches (SQLite's LIKE folds ASCII only, FTS5 all of Unicode).
  */
 import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
@@ -152,31 +153,40 @@ export function labelContains(dialect: DialectName, q: string): Expression<SqlBo
  * How a search over SQLite's FTS5 trigram index runs fast at any frequency of the term (issue 10: one
  * owner with 1,000,000 notes). A phrase query over the trigram index decodes the doclists of every
  * trigram of `q`, and a trigram such as "pay" or "ref" can be in most labels: measured, one such
- * phrase cost 50–500 ms at 1,000,000 notes whether it matched one note or half of them. So:
- * - count each distinct trigram's notes, up to SEARCH_PROBE_CAP (a frequent one stops early);
- *   a trigram in no note → nothing matches;
- * - the notes holding the rarest (up to 3) trigrams are candidates; when there are at most
- *   SEARCH_PROBE_CAP of them they are read by id and the label is tested on each (`candidates`);
- * - otherwise the term is frequent: the owner's notes are read newest first and the label tested on
- *   each, which finds a page after a few hundred rows (`scan`).
- * The label test is LIKE, which folds ASCII case only, so this plan is for ASCII queries; others keep
- * the FTS5 phrase (exact Unicode case folding, slower on very large note sets).
+ * phrase cost 50–500 ms at 1,000,000 notes whether it matched one note or half of them; an AND of
+ * frequent trigrams costs nearly as much. Only rare trigrams are cheap (~0.1 µs a note of their
+ * doclist). So (planSqliteLabelSearch):
+ * 1. `sample`: one statement reads the newest SQLITE_SAMPLE notes of the page's range and counts those
+ *    holding `q`, and those holding each trigram of `q` (an estimate of each one's share).
+ *    - The range is no bigger than the sample, or `q` is in at least SQLITE_SCAN_MIN_HITS of it
+ *      (≳ 1 %): the owner's notes are read newest first and the label tested on each (`scan`); a page
+ *      is full after ~50/share rows.
+ * 2. Otherwise the term is rare: the FTS index is asked for the notes holding the (up to 3) trigrams
+ *    rarest in the sample (an AND, no phrase), up to SEARCH_PROBE_CAP of them. None → nothing matches
+ *    (every trigram of a match is in the index); else they are read by id and the label tested on each
+ *    (`candidates`). Over the cap (trigrams rare lately but common in older notes), `scan` as above.
+ * The label test is LIKE, which folds ASCII case only, so this plan is for ASCII queries. Others keep
+ * the FTS5 phrase (exact Unicode case folding): its matches are read by id when there are at most
+ * SEARCH_PROBE_CAP of them, else the owner's notes are walked and each tested against the phrase.
+ * A term shorter than a trigram (1–2 characters) can only be scanned: a rare one reads every note of
+ * the owner (nothing in the index bounds it soundly — "qz" may end a label, and no trigram query finds "?qz").
  */
-export const SEARCH_PROBE_CAP = 1_000;
+export const SEARCH_PROBE_CAP = 3_000;
 /** A query of 255 characters has 253 trigrams: probing a spread of them finds the rare ones. */
 const MAX_PROBED_TRIGRAMS = 12;
+/** SQLite: notes sampled to estimate the share of the term and of each trigram (~0.3 ms). */
+export const SQLITE_SAMPLE = 128;
+/** In the sample this often (~1.5 %) or more: a scan fills a page after ≲ 3,500 rows (~2–3 ms). */
+export const SQLITE_SCAN_MIN_HITS = 2;
+/** Trigrams ANDed in the index: a third one rarely removes enough candidates to pay for its doclist (measured). */
+const SQLITE_INDEX_TRIGRAMS = 2;
 
 export type LabelSearch =
   | { kind: 'none' }
   | { kind: 'candidates'; ids: number[]; condition: Expression<SqlBool> }
-  | { kind: 'scan'; condition: Expression<SqlBool> }
-  /**
-   * PostgreSQL: `ids` are the matches among the newest rows of the page's range, newest first, and the
-   * rest of the page is the rows older than `before` (created_at, id) that meet `condition`.
-   */
-  | { kind: 'split'; ids: number[]; before: { createdAt: number; id: number }; condition: Expression<SqlBool> };
+  | { kind: 'scan'; condition: Expression<SqlBool> };
 
-/** Which notes a search pages over (PostgreSQL's plan looks at the newest of them first). */
+/** Which notes a search pages over (both engines' plans look at the newest of them first). */
 export interface SearchScope {
   userId: string;
   type?: string;
@@ -184,33 +194,71 @@ export interface SearchScope {
   limit: number;
 }
 
+/** The distinct lower-case 3-character pieces of `q`, at most MAX_PROBED_TRIGRAMS of them, spread over `q`. */
+function spread(pieces: string[]): string[] {
+  if (pieces.length <= MAX_PROBED_TRIGRAMS) return pieces;
+  return Array.from({ length: MAX_PROBED_TRIGRAMS }, (_, i) => pieces[Math.floor((i * (pieces.length - 1)) / (MAX_PROBED_TRIGRAMS - 1))]!);
+}
+
+function scopeRange(scope: SearchScope) {
+  const range = [sql`n.user_id = ${scope.userId}`];
+  if (scope.type !== undefined) range.push(sql`n.type = ${scope.type}`);
+  if (scope.after !== undefined) range.push(sql`(n.created_at, n.id) < (${scope.after.createdAt}, ${scope.after.id})`);
+  return sql.join(range, sql` and `);
+}
+
 export async function planLabelSearch(db: Kysely<any>, dialect: DialectName, q: string, scope?: SearchScope): Promise<LabelSearch> {
   if (dialect === 'postgres' && scope !== undefined) return planPostgresLabelSearch(db, q, scope);
-  const chars = [...q];
+  if (dialect === 'postgres' || [...q].length < MIN_INDEXED_QUERY_CHARS) return { kind: 'scan', condition: labelContains(dialect, q) };
   // eslint-disable-next-line no-control-regex
-  if (dialect === 'postgres' || chars.length < MIN_INDEXED_QUERY_CHARS || !/^[\x00-\x7f]*$/.test(q)) {
-    return { kind: 'scan', condition: labelContains(dialect, q) };
+  if (!/^[\x00-\x7f]*$/.test(q)) {
+    // The phrase is the definition of a match here: its rows are the answer, read by id when few.
+    const { rows } = await sql<{ id: number }>`select rowid as id from notes_fts where notes_fts match ${ftsPhrase(q)} limit ${SEARCH_PROBE_CAP + 1}`.execute(db);
+    if (rows.length === 0) return { kind: 'none' };
+    if (rows.length > SEARCH_PROBE_CAP) return { kind: 'scan', condition: labelContains(dialect, q) };
+    return { kind: 'candidates', ids: rows.map((r) => Number(r.id)), condition: sql<SqlBool>`1 = 1` };
   }
+  return planSqliteLabelSearch(db, q, scope);
+}
+
+async function planSqliteLabelSearch(db: Kysely<any>, q: string, scope: SearchScope | undefined): Promise<LabelSearch> {
   const like = sql<SqlBool>`n.label like ${likePattern(q)} escape '\\'`;
   const lower = q.toLowerCase();
-  const trigrams = [...new Set(Array.from({ length: lower.length - 2 }, (_, i) => lower.slice(i, i + 3)))];
-  const probed = trigrams.length <= MAX_PROBED_TRIGRAMS
-    ? trigrams
-    : Array.from({ length: MAX_PROBED_TRIGRAMS }, (_, i) => trigrams[Math.floor((i * (trigrams.length - 1)) / (MAX_PROBED_TRIGRAMS - 1))]!);
-  const counted: Array<{ trigram: string; notes: number }> = [];
-  for (const trigram of probed) {
-    const { rows } = await sql<{ n: number }>`select count(*) as n from (
-      select rowid from notes_fts where notes_fts match ${ftsPhrase(trigram)} limit ${SEARCH_PROBE_CAP + 1})`.execute(db);
-    const notes = Number(rows[0]?.n ?? 0);
-    if (notes === 0) return { kind: 'none' };
-    counted.push({ trigram, notes });
+  const trigrams = spread([...new Set(Array.from({ length: lower.length - 2 }, (_, i) => lower.slice(i, i + 3)))]);
+  if (scope === undefined) {
+    const { rows } = await sql<{ id: number }>`select rowid as id from notes_fts where notes_fts match ${trigrams.map(ftsPhrase).join(' AND ')} limit ${SEARCH_PROBE_CAP + 1}`.execute(db);
+    if (rows.length > SEARCH_PROBE_CAP) return { kind: 'scan', condition: like };
+    return rows.length === 0 ? { kind: 'none' } : { kind: 'candidates', ids: rows.map((r) => Number(r.id)), condition: like };
   }
-  counted.sort((a, b) => a.notes - b.notes);
-  const rarest = counted.slice(0, 3).map((c) => ftsPhrase(c.trigram)).join(' AND ');
-  const { rows } = await sql<{ id: number }>`select rowid as id from notes_fts where notes_fts match ${rarest} limit ${SEARCH_PROBE_CAP + 1}`.execute(db);
-  if (rows.length > SEARCH_PROBE_CAP) return { kind: 'scan', condition: like };
-  if (rows.length === 0) return { kind: 'none' };
-  return { kind: 'candidates', ids: rows.map((r) => Number(r.id)), condition: like };
+  const range = scopeRange(scope);
+  // lower() folds ASCII only, as LIKE does: for an ASCII `q`, instr(lower(label), lower(q)) > 0 is the LIKE test.
+  const { rows: sampled } = await sql<{ counts: string }>`
+    select json_array(count(*), sum(instr(s.l, ${lower}) > 0), ${sql.join(trigrams.map((t) => sql`sum(instr(s.l, ${t}) > 0)`))}) as counts
+    from (select lower(n.label) as l from notes n where ${range} order by n.created_at desc, n.id desc limit ${SQLITE_SAMPLE}) s`.execute(db);
+  const counts = (JSON.parse(sampled[0]?.counts ?? '[]') as Array<number | null>).map((c) => Number(c ?? 0));
+  const [rangeRows = 0, hits = 0] = counts;
+  // A range within the sample is read whole anyway; a frequent term fills a page soon.
+  if (rangeRows < SQLITE_SAMPLE || hits >= SQLITE_SCAN_MIN_HITS) return { kind: 'scan', condition: like };
+  const rarest = trigrams
+    .map((trigram, i) => ({ trigram, notes: counts[i + 2]! }))
+    .sort((a, b) => a.notes - b.notes)
+    .slice(0, SQLITE_INDEX_TRIGRAMS)
+    .map((r) => ftsPhrase(r.trigram))
+    .join(' AND ');
+  // One statement: the index's notes (all of them, or more than the cap), joined to the range and the
+  // label test and sorted: the page. CROSS JOIN keeps the index outside, so MATCH runs once.
+  const { rows } = await sql<{ id: number; total: number }>`
+    with f as materialized (select rowid as id from notes_fts where notes_fts match ${rarest} limit ${SEARCH_PROBE_CAP + 1})
+    select -1 as id, (select count(*) from f) as total
+    union all
+    select * from (select n.id, 0 as total from f cross join notes n on n.id = f.id
+      where (select count(*) from f) <= ${SEARCH_PROBE_CAP} and ${range} and ${like}
+      order by n.created_at desc, n.id desc limit ${scope.limit + 1})`.execute(db);
+  const total = Number(rows.find((r) => Number(r.id) === -1)?.total ?? 0);
+  if (total > SEARCH_PROBE_CAP) return { kind: 'scan', condition: like };
+  const ids = rows.map((r) => Number(r.id)).filter((id) => id !== -1);
+  // Every match holds each of these trigrams, and the index gave all notes holding them: these are the page.
+  return ids.length === 0 ? { kind: 'none' } : { kind: 'candidates', ids, condition: like };
 }
 
 /**
@@ -219,26 +267,26 @@ export async function planLabelSearch(db: Kysely<any>, dialect: DialectName, q: 
  * notes ("ven" of "vendor0042x", "ref" and "000" of "ref-0004711-"): measured at 1,000,000 notes, the
  * index scan alone read ~1,800 pages and took 50–110 ms for terms held by 1 in 1,000 notes or by one.
  * The planner's other choice, the owner's notes newest first with a filter, reads 1/frequency rows per
- * match. So:
- * 1. `window`: one query reads the newest PG_SEARCH_WINDOW notes of the page's range and tells which
- *    match (up to a page), and how many of them hold each 3-letter/digit piece of `q` — a sample of
- *    each trigram's frequency. Frequent terms end here with a full page (`candidates`).
- * 2. Otherwise the rest of the page is among older rows (`split`):
- *    - a term found at least PG_SCAN_MIN_HITS times in the window (≥ 0.5 %) is looked for by reading
- *      the older notes newest first (≤ ~10,000 rows for a page of 50);
- *    - a rarer one goes through the GIN index with only the (up to 3) trigrams rarest in the sample,
- *      and each row found is tested for the whole term with a condition the index cannot serve
- *      (`strpos(lower(label), lower(q))`, the same test ILIKE makes on a UTF-8 database);
- *    - a term with no such trigram (1–2 characters, punctuation, non-ASCII) keeps plain ILIKE and the
- *      planner's choice (a rare one of those reads every note of the owner: pg_trgm cannot index it).
+ * match. So, as on SQLite (planPostgresLabelSearch):
+ * 1. `sample`: one statement reads the newest PG_SEARCH_SAMPLE notes of the page's range and counts
+ *    those holding `q` and those holding each 3-letter/digit piece of `q`.
+ * 2. The range is no bigger than the sample, or `q` is in at least PG_SCAN_MIN_HITS of it (≳ 1.5 %):
+ *    the notes are read newest first and tested with `strpos(lower(label), lower(q))` — the same test
+ *    ILIKE makes on a UTF-8 database, and one the GIN index cannot serve, so the planner cannot pick a
+ *    bitmap of all matches and a sort.
+ * 3. Otherwise the GIN index is read with only the (up to 2) trigrams rarest in the sample (one
+ *    `ILIKE '%abc%'` each), and each row found is tested for the whole term with strpos.
+ * 4. A term with no such trigram (1–2 characters, punctuation, non-ASCII), or whose trigrams are all
+ *    common, keeps plain ILIKE and the planner's choice (a rare one of those reads every note of the
+ *    owner: pg_trgm cannot index it).
+ * Every plan is one condition on the same keyset query: the order and the cursors are the list's.
  */
-export const PG_SEARCH_WINDOW = 2_000;
-export const PG_SCAN_MIN_HITS = 10;
-const PG_INDEX_TRIGRAMS = 3;
-/** Trigrams are counted in the newest notes of the window only: enough to tell 0.2 % from 10 %, and cheap. */
-const PG_TRIGRAM_SAMPLE = 500;
+export const PG_SEARCH_SAMPLE = 128;
+export const PG_SCAN_MIN_HITS = 2;
+/** Two: a third posting list (often a long one) cost more GIN time than the heap visits it saved (measured). */
+const PG_INDEX_TRIGRAMS = 2;
 /** A trigram in more of the sample than this (10 %) is not worth an index scan. */
-const PG_RARE_TRIGRAM_NOTES = PG_TRIGRAM_SAMPLE / 10;
+const PG_RARE_TRIGRAM_NOTES = PG_SEARCH_SAMPLE / 10;
 
 /** The distinct 3-character pieces of `q` (lower case) that pg_trgm indexes as they are: ASCII letters and digits. */
 export function indexableTrigrams(q: string): string[] {
@@ -248,57 +296,27 @@ export function indexableTrigrams(q: string): string[] {
     const piece = lower.slice(i, i + 3);
     if (/^[a-z0-9]{3}$/.test(piece)) pieces.add(piece);
   }
-  const all = [...pieces];
-  if (all.length <= MAX_PROBED_TRIGRAMS) return all;
-  return Array.from({ length: MAX_PROBED_TRIGRAMS }, (_, i) => all[Math.floor((i * (all.length - 1)) / (MAX_PROBED_TRIGRAMS - 1))]!);
+  return spread([...pieces]);
 }
 
 async function planPostgresLabelSearch(db: Kysely<any>, q: string, scope: SearchScope): Promise<LabelSearch> {
   const holds = sql<SqlBool>`strpos(lower(n.label), lower(${q})) > 0`;
-  const range = [sql`n.user_id = ${scope.userId}`];
-  if (scope.type !== undefined) range.push(sql`n.type = ${scope.type}`);
-  if (scope.after !== undefined) range.push(sql`(n.created_at, n.id) < (${scope.after.createdAt}, ${scope.after.id})`);
-  const inRange = sql.join(range, sql` and `);
-  // The window, newest first: its matches and its last row, stopping as soon as a page and one more
-  // row match (a frequent term). One statement, so the rows tested and where they end agree.
-  const { rows: found } = await sql<{ id: number | string; created_at: number | string; hit: boolean; last: boolean }>`
-    select w.id, w.created_at, w.hit, w.k = ${PG_SEARCH_WINDOW} as last from (
-      select n.id, n.created_at, strpos(lower(n.label), lower(${q})) > 0 as hit,
-        row_number() over (order by n.created_at desc, n.id desc) as k
-      from notes n where ${inRange}
-      order by n.created_at desc, n.id desc limit ${PG_SEARCH_WINDOW}) w
-    where w.hit or w.k = ${PG_SEARCH_WINDOW}
-    order by w.created_at desc, w.id desc limit ${scope.limit + 1}`.execute(db);
-  const hits = found.filter((r) => r.hit).map((r) => Number(r.id));
-  const last = found.find((r) => r.last);
-  if (hits.length > scope.limit) return { kind: 'candidates', ids: hits, condition: holds };
-  if (last === undefined) {
-    // The window held every note of the range.
-    return hits.length === 0 ? { kind: 'none' } : { kind: 'candidates', ids: hits, condition: holds };
-  }
-  const before = { createdAt: Number(last.created_at), id: Number(last.id) };
-  if (hits.length >= PG_SCAN_MIN_HITS) {
-    // The index cannot serve strpos(lower(…)): the older notes are read newest first.
-    return { kind: 'split', ids: hits, before, condition: holds };
-  }
-  // A rare term: how many of the window's newest notes hold each trigram of `q` (an estimate of its
-  // share, to pick the trigrams the GIN index reads).
   const trigrams = indexableTrigrams(q);
-  if (trigrams.length === 0) return { kind: 'split', ids: hits, before, condition: labelContains('postgres', q) };
-  const { rows } = await sql<{ counts: number[] }>`
-    select json_build_array(${sql.join(trigrams.map((t) => sql`count(*) filter (where strpos(w.l, ${t}) > 0)`))}) as counts
-    from (select lower(n.label) as l from notes n where ${inRange}
-      order by n.created_at desc, n.id desc limit ${PG_TRIGRAM_SAMPLE}) w`.execute(db);
-  const counts = rows[0]?.counts ?? [];
+  const { rows } = await sql<{ counts: Array<number | string> }>`
+    select json_build_array(count(*), count(*) filter (where strpos(w.l, lower(${q})) > 0)
+      ${sql.join(trigrams.map((t) => sql`, count(*) filter (where strpos(w.l, ${t}) > 0)`), sql``)}) as counts
+    from (select lower(n.label) as l from notes n where ${scopeRange(scope)}
+      order by n.created_at desc, n.id desc limit ${PG_SEARCH_SAMPLE}) w`.execute(db);
+  const counts = (rows[0]?.counts ?? []).map(Number);
+  const [sampled = 0, hits = 0] = counts;
+  if (sampled < PG_SEARCH_SAMPLE || hits >= PG_SCAN_MIN_HITS) return { kind: 'scan', condition: holds };
   const rarest = trigrams
-    .map((trigram, i) => ({ trigram, notes: Number(counts[i] ?? 0) }))
+    .map((trigram, i) => ({ trigram, notes: counts[i + 2] ?? 0 }))
     .sort((a, b) => a.notes - b.notes)
     .slice(0, PG_INDEX_TRIGRAMS);
-  if (rarest[0]!.notes > PG_RARE_TRIGRAM_NOTES) {
-    // No trigram of `q` is rare: pg_trgm's own plan, with its word-boundary trigrams, is the best there is.
-    return { kind: 'split', ids: hits, before, condition: labelContains('postgres', q) };
-  }
+  // No trigram of `q` is rare (or none is indexable): pg_trgm's own plan, with its word-boundary trigrams, is the best there is.
+  if (rarest.length === 0 || rarest[0]!.notes > PG_RARE_TRIGRAM_NOTES) return { kind: 'scan', condition: labelContains('postgres', q) };
   // Each `ILIKE '%abc%'` is one trigram for the GIN index; the whole term is tested on the rows found.
   const index = rarest.map((r) => sql<SqlBool>`n.label ilike ${`%${r.trigram}%`}`);
-  return { kind: 'split', ids: hits, before, condition: sql<SqlBool>`${sql.join(index, sql` and `)} and ${holds}` };
+  return { kind: 'scan', condition: sql<SqlBool>`${sql.join(index, sql` and `)} and ${holds}` };
 }
