@@ -22,6 +22,7 @@ type Row = {
   instance: string;
   input: string | null;
   attempts: number;
+  checkpoint: string | null;
 };
 
 const ACTIVE = ['queued', 'running'] as const;
@@ -46,6 +47,7 @@ function toRecord(row: Row): JobRecord {
     instance: row.instance,
     input: parse(row.input),
     attempts: Number(row.attempts),
+    checkpoint: parse(row.checkpoint),
   };
 }
 
@@ -91,6 +93,17 @@ export class SqlJobStore implements JobStore {
     return row ? toRecord(row as Row) : null;
   }
 
+  async checkpoint(id: string, worker: string, checkpoint: unknown, now: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('jobs')
+      .set({ checkpoint: JSON.stringify(checkpoint), heartbeat_at: now, updated_at: now })
+      .where('id', '=', id)
+      .where('state', '=', 'running')
+      .where('instance', '=', worker)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
   async progress(id: string, worker: string, processed: number, now: number): Promise<boolean> {
     const result = await this.db
       .updateTable('jobs')
@@ -109,6 +122,7 @@ export class SqlJobStore implements JobStore {
         state: end.state,
         updated_at: now,
         heartbeat_at: now,
+        checkpoint: null,
         ...(end.state === 'completed' ? { processed: end.processed, report: JSON.stringify(end.report) } : { error: end.error }),
         ...(end.state === 'failed' && end.report !== undefined ? { report: JSON.stringify(end.report) } : {}),
       })

@@ -276,6 +276,8 @@ export interface JobsTable {
   input: string | null;
   /** Runs started; a job whose runs keep dying is failed. */
   attempts: Generated<number>;
+  /** JSON of where the running import stood at its last commit; null before the first one. */
+  checkpoint: Generated<string | null>;
 }
 
 /** An async import's upload, spooled in ~1 MB chunks until its job ends. */

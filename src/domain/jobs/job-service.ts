@@ -9,9 +9,11 @@
  * - the queue (in-process, or BullMQ for any instance) only says "run this id"; a duplicate delivery
  *   is harmless because the claim fails;
  * - every instance sweeps: a queued/running job whose heartbeat is stale (its holder died, e.g. by
- *   SIGKILL) is taken over and run again from the start. That is safe: notes are upserted by
- *   (user, type, ref), so rows an interrupted partial run stored come back as `unchanged`, and an
- *   atomic run rolled back with its transaction. After `maxAttempts` runs that died it is failed;
+ *   SIGKILL) is taken over and run again. A partial import stores a checkpoint with each commit
+ *   (batches settled, counts, errors, its note-history act), so the next run skips what was settled
+ *   and its report counts as one run's would; rows of a commit whose checkpoint was not stored yet (a
+ *   kill between the two) are upserted again by (user, type, ref) and counted `unchanged`. An atomic
+ *   run rolled back with its transaction and starts over. After `maxAttempts` runs that died it is failed;
  * - on shutdown a running job finishes its current batch and is released (queued again, not failed)
  *   for another instance.
  */
@@ -22,7 +24,7 @@ import { AppError } from '../../errors.js';
 import { checkCsvColumns, type CsvColumnChoice } from '../notes/csv-import.js';
 import type { NoteActor } from '../notes/history.js';
 import type { NoteImportFormat, NoteService } from '../notes/note-service.js';
-import type { ImportMode, NoteImportReport } from '../notes/types.js';
+import { isImportCheckpoint, type ImportMode, type NoteImportReport } from '../notes/types.js';
 import type { JobQueue, JobRecord, JobState, JobStore, UploadSpool } from './ports.js';
 
 export type { JobRecord, JobState, JobStore, JobQueue, UploadSpool } from './ports.js';
@@ -292,6 +294,7 @@ export class JobService {
     const input = job.input;
     const source = Readable.from(spool.chunks(id));
     const release = () => source.destroy(new JobReleased());
+    const resume = isImportCheckpoint(job.checkpoint) ? job.checkpoint : undefined;
     signal.addEventListener('abort', release, { once: true });
     let lastWrite = 0;
     let pending: Promise<unknown> = Promise.resolve();
@@ -303,10 +306,17 @@ export class JobService {
         ...(input.columns ? { columns: input.columns } : {}),
         ...(input.actor ? { actor: input.actor } : {}),
         jobId: id,
+        // A run cut short (released, killed) left where it stood at its last commit: go on from there.
+        ...(resume ? { resume } : {}),
+        onCommit: async (checkpoint) => {
+          await pending; // progress writes first, in order
+          if (!(await store.checkpoint(id, this.worker, checkpoint, this.now()))) throw new JobLost();
+        },
         // Released on shutdown: the import stops after the batch it is writing, also when the whole
         // upload has already been read (destroying the source alone would not stop it then).
         signal,
-        ...(this.deps.batchSize ? { batchSize: this.deps.batchSize } : {}),
+        // Checkpoints count batches: a resumed run reads with the batch size of the run it goes on from.
+        ...(resume ? { batchSize: resume.batchSize } : this.deps.batchSize ? { batchSize: this.deps.batchSize } : {}),
         onProgress: (progress) => {
           const now = this.now();
           if (now - lastWrite < this.progressMs) return;

@@ -24,6 +24,8 @@ export interface JobRecord {
   input: unknown;
   /** Runs that started. */
   attempts: number;
+  /** Where the last run stood at its last commit (JSON-able, the job kind's own); null: none yet. */
+  checkpoint: unknown;
 }
 
 export interface NewJob {
@@ -57,6 +59,8 @@ export interface JobStore {
   get(userId: string, id: string): Promise<JobRecord | null>;
   /** queued → running for `worker`, attempts + 1; null when the job is not queued (taken, finished). */
   claim(id: string, worker: string, now: number): Promise<JobRecord | null>;
+  /** Stores where a running job stands (also a heartbeat); false when `worker` no longer holds it. */
+  checkpoint(id: string, worker: string, checkpoint: unknown, now: number): Promise<boolean>;
   /** Progress of a running job; false when `worker` no longer holds it. */
   progress(id: string, worker: string, processed: number, now: number): Promise<boolean>;
   finish(id: string, worker: string, end: JobEnd, now: number): Promise<boolean>;

@@ -20,6 +20,7 @@ import { checkRefs, type RefCheck, type RefToCheck } from './note-refs.js';
 import {
   MAX_REPORTED_ERRORS,
   isNoteType,
+  type ImportCheckpoint,
   type ImportMode,
   type ImportProgress,
   type NoteDraft,
@@ -64,6 +65,12 @@ export interface NoteImportOptions {
    * reason. What was committed stays; rows read but not yet written are not.
    */
   signal?: AbortSignal;
+  /** Partial mode: the batch size the reader was given (checkpoints are counted in batches). */
+  batchSize?: number;
+  /** Partial mode: resume after this checkpoint of an earlier run of the same input. */
+  resume?: ImportCheckpoint;
+  /** Partial mode: called after each commit, before the import goes on (jobs store it). */
+  onCommit?: (checkpoint: ImportCheckpoint) => Promise<void>;
 }
 
 class ErrorList {
@@ -140,8 +147,16 @@ async function consume(
   options: NoteImportOptions,
   stopWritingOnFailure: boolean,
 ): Promise<NoteImportReport> {
+  const batchSize = options.batchSize ?? DEFAULT_IMPORT_BATCH_SIZE;
+  const resume = !stopWritingOnFailure && options.resume?.batchSize === batchSize ? options.resume : undefined;
   const errors = new ErrorList();
   const report = { imported: 0, updated: 0, unchanged: 0, failed: 0 };
+  let rows = 0;
+  if (resume) {
+    for (const key of ['imported', 'updated', 'unchanged', 'failed'] as const) report[key] = resume[key];
+    errors.add(resume.errors);
+    errors.count = resume.errorCount;
+  }
   // Checked batches waiting to be written together (NoteStore.rowsPerCommit); atomic imports are one
   // transaction already, so they write every batch as it comes.
   const commitRows = stopWritingOnFailure ? 0 : (store.rowsPerCommit ?? 0);
@@ -162,18 +177,35 @@ async function consume(
     };
     await (groups.length > 1 ? store.transaction(upsertAll) : upsertAll(store));
   };
-  let rows = 0;
+  let read = 0;
   for await (const batch of batches) {
     options.signal?.throwIfAborted();
+    read++;
+    const batchRows = batch.rows.length + countFailedLines(batch.problems);
+    rows += batchRows;
+    if (resume && read <= resume.batches) continue; // settled by the earlier run
     const { drafts, problems, failed } = await checkBatch(batch, deps.validateRefs);
     report.failed += failed;
     errors.add(problems);
-    rows += batch.rows.length + countFailedLines(batch.problems);
     // Atomic: once anything failed the transaction will be rolled back, so writing more is wasted work.
     if (drafts.length > 0 && !(stopWritingOnFailure && report.failed > 0)) {
       waiting.push(drafts);
       waitingRows += drafts.length;
-      if (waitingRows >= commitRows) await write();
+      if (waitingRows >= commitRows) {
+        await write();
+        if (options.onCommit && !stopWritingOnFailure) {
+          await options.onCommit({
+            batches: read,
+            batchSize,
+            rows,
+            bytes: batch.bytes,
+            ...report,
+            errors: errors.kept,
+            errorCount: errors.count,
+            ...(options.change ? { changeId: options.change.id } : {}),
+          });
+        }
+      }
     }
     options.onProgress?.({
       rows,

@@ -15,6 +15,7 @@ import { checkNoteFields } from './note-fields.js';
 import { checkRefs } from './note-refs.js';
 import {
   isNoteType,
+  type ImportCheckpoint,
   type ImportMode,
   type ImportProgress,
   type Note,
@@ -65,6 +66,10 @@ export interface ImportRequest {
   jobId?: string;
   /** Stops the import between batches (a job released on shutdown). */
   signal?: AbortSignal;
+  /** Partial mode: where an earlier run of this import stopped (its last commit). */
+  resume?: ImportCheckpoint;
+  /** Partial mode: called after each commit with where the import stands. */
+  onCommit?: (checkpoint: ImportCheckpoint) => Promise<void>;
 }
 
 function invalid(detail: string, errors: ProblemItem[]): AppError {
@@ -164,8 +169,10 @@ export class NoteService {
   }
 
   async import(userId: string, input: Readable, request: ImportRequest): Promise<NoteImportReport> {
-    // Every import is one act in the note history; its id is the report's importId (undo).
-    const change = await this.beginChange(userId, 'import', request.actor, request.jobId);
+    // Every import is one act in the note history; its id is the report's importId (undo). A resumed
+    // run goes on writing under the act its first run began.
+    const resumed = request.resume?.changeId;
+    const change = resumed !== undefined && this.deps.history ? { id: resumed } : await this.beginChange(userId, 'import', request.actor, request.jobId);
     const report = await this.importRecorded(userId, input, request, change);
     return change ? { ...report, importId: String(change.id) } : report;
   }
@@ -179,6 +186,8 @@ export class NoteService {
       ...(request.totalBytes === undefined ? {} : { totalBytes: request.totalBytes }),
       ...(request.batchSize === undefined ? {} : { batchSize: request.batchSize }),
       ...(request.signal ? { signal: request.signal } : {}),
+      ...(request.resume ? { resume: request.resume } : {}),
+      ...(request.onCommit ? { onCommit: request.onCommit } : {}),
     };
     switch (request.format) {
       case 'csv':

@@ -150,6 +150,36 @@ export interface NoteImportReport {
   importId?: string;
 }
 
+/**
+ * Where a partial import stood at its last commit, so a run cut short (a job released on shutdown, an
+ * instance killed) resumes after it instead of from the start, and its report counts as one run's
+ * would. Batches are counted, so a resume needs the same batch size (else it starts over).
+ */
+export interface ImportCheckpoint {
+  /** Batches read and settled: written, or failed. */
+  batches: number;
+  batchSize: number;
+  /** Rows read and bytes consumed by then (progress). */
+  rows: number;
+  bytes: number;
+  imported: number;
+  updated: number;
+  unchanged: number;
+  failed: number;
+  errors: NoteImportError[];
+  errorCount: number;
+  /** The import's act in the note history: a resumed run writes under it (undo takes both runs). */
+  changeId?: number;
+}
+
+export function isImportCheckpoint(value: unknown): value is ImportCheckpoint {
+  if (typeof value !== 'object' || value === null) return false;
+  const c = value as Record<string, unknown>;
+  const counts = ['batches', 'batchSize', 'rows', 'bytes', 'imported', 'updated', 'unchanged', 'failed', 'errorCount'];
+  return counts.every((k) => Number.isSafeInteger(c[k]) && (c[k] as number) >= 0) && Array.isArray(c.errors) &&
+    (c.changeId === undefined || Number.isSafeInteger(c.changeId));
+}
+
 export interface ImportProgress {
   /** Rows read so far (good and bad). */
   rows: number;

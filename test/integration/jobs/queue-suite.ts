@@ -91,6 +91,7 @@ export function describeJobQueue(variants: QueueVariant[]): void {
       const runner = await instance('runner', { jobTimings: { batchSize: 200 } });
       const live = [a, b, runner];
       const csv = notesCsv(12_000, 6_000, 'resumed');
+      const before = await noteCounts(runner, user.id); // earlier tests stored some of these refs
       const jobId = await uploadAsync(runner.app, token, csv, 'format=csv&mode=partial');
       const started = await waitForJob(runner.app, token, jobId, (job) => job.processed > 0 || job.state === 'completed');
       expect(started.state, 'the import ended before it could be interrupted').toBe('running');
@@ -107,13 +108,21 @@ export function describeJobQueue(variants: QueueVariant[]): void {
       expect([...seen]).not.toContain('failed');
       expect(end).toMatchObject({ state: 'completed', attempts: 1, report: { failed: 0 } });
       expect((await jobRow(jobId)).instance.startsWith(`${owner.config.instanceId}:`)).toBe(false);
-      // Rows the first run stored come back unchanged (or updated by a later duplicate), never twice.
-      const report = end.report as { imported: number; updated: number; unchanged: number };
-      expect(report.imported + report.updated + report.unchanged).toBe(12_000);
+      // The second run resumed after the first one's last commit: the report is one run's — every row
+      // created its ref or changed its label (each label is new), none came back `unchanged` as rows
+      // written again would — and nothing was stored twice.
+      const created = (await noteCounts(other, user.id)).refs - before.refs;
+      expect(end.report).toMatchObject({ imported: created, updated: 12_000 - created, unchanged: 0, failed: 0 });
       const labels = await other.database.db.selectFrom('notes').select('ref').where('user_id', '=', user.id).where('label', 'like', 'resumed %').execute();
       expect(labels).toHaveLength(6_000);
       const counts = await noteCounts(other, user.id);
       expect(counts.rows).toBe(counts.refs);
+      // Both runs wrote under one act of the note history: undoing the import removes all it created.
+      const importId = (end.report as { importId: string }).importId;
+      const undo = await other.app.inject({ method: 'POST', url: `/api/notes/imports/${importId}/undo`, headers: { authorization: `Bearer ${token}` } });
+      expect(undo.statusCode, undo.body).toBe(200);
+      const left = await other.database.db.selectFrom('notes').select('ref').where('user_id', '=', user.id).where('label', 'like', 'resumed %').execute();
+      expect(left).toHaveLength(0);
       if (owner === a) a = other;
       if (owner === b) b = other;
     }, 30_000);

@@ -22,7 +22,7 @@ describe('performance settings shared by every instance', () => {
     started.push(satchel);
     return satchel;
   };
-  const call = (app: FastifyInstance, method: 'GET' | 'PUT', url: string, payload?: unknown, bearer = token) =>
+  const call = (app: FastifyInstance, method: 'GET' | 'PUT', url: string, payload?: Record<string, unknown>, bearer = token) =>
     app.inject({ method, url, headers: { authorization: `Bearer ${bearer}` }, ...(payload === undefined ? {} : { payload }) });
 
   beforeAll(async () => {

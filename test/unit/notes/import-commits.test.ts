@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { importCsvNotes } from '../../../src/domain/notes/csv-import.js';
-import type { NoteDraft, NoteStore, UpsertOutcome } from '../../../src/domain/notes/types.js';
+import type { ImportCheckpoint, NoteDraft, NoteStore, UpsertOutcome } from '../../../src/domain/notes/types.js';
 import { USER, streamOf, validateRefs } from './fixtures.js';
 import { MemoryNoteStore } from './memory-note-store.js';
 
@@ -108,5 +108,49 @@ describe('import commits', () => {
     });
     await expect(promise).rejects.toThrow('released');
     expect(store.all(USER)).toEqual([]);
+  });
+
+  describe('resume after a cut-short run', () => {
+    // 30 rows over 20 refs (rows 20–29 update refs 0–9), and two bad lines (7 and 25) among them.
+    const file = (): string => {
+      const lines = ['txid,note'];
+      for (let i = 0; i < 30; i++) lines.push(i === 5 || i === 23 ? `nope${i},bad` : `${txid(i % 20)},note ${i}`);
+      return `${lines.join('\n')}\n`;
+    };
+    const run = (store: MemoryNoteStore, options: Partial<Parameters<typeof importCsvNotes>[2]> = {}) =>
+      importCsvNotes(streamOf(file()), { store, validateRefs }, { userId: USER, batchSize: 4, ...options });
+
+    it('goes on after the last checkpoint and reports as one uninterrupted run would', async () => {
+      const whole = await run(new CommitLog(8));
+
+      const store = new CommitLog(8);
+      const checkpoints: ImportCheckpoint[] = [];
+      const controller = new AbortController();
+      await expect(
+        run(store, {
+          signal: controller.signal,
+          onCommit: async (checkpoint) => {
+            checkpoints.push(checkpoint);
+            if (checkpoints.length === 2) controller.abort(new Error('released'));
+          },
+        }),
+      ).rejects.toThrow('released');
+      const last = checkpoints.at(-1)!;
+      expect(last).toMatchObject({ batches: 5, batchSize: 4, rows: 20, imported: 19, failed: 1, errorCount: 1 });
+
+      const resumed = await run(store, { resume: last });
+      expect(resumed).toEqual(whole);
+      expect(resumed.errors.map((e) => e.line)).toEqual([7, 25]);
+      // Commits of 11 and 8 rows by the first run; the resumed one wrote only the 9 good rows after them.
+      expect(store.commits).toEqual([11, 8, 9]);
+      expect(store.all(USER)).toHaveLength(20);
+    });
+
+    it('starts over when the batch size changed since the checkpoint', async () => {
+      const store = new CommitLog(8);
+      const checkpoint: ImportCheckpoint = { batches: 4, batchSize: 5, rows: 20, bytes: 0, imported: 99, updated: 0, unchanged: 0, failed: 0, errors: [], errorCount: 0 };
+      const report = await run(store, { resume: checkpoint });
+      expect(report).toMatchObject({ imported: 20, updated: 8, failed: 2 });
+    });
   });
 });

@@ -23,6 +23,7 @@ import * as jobQueue from './2026-11-28-80-job-queue.js';
 import * as noteHistory from './2026-11-28-70-note-history.js';
 import * as notesTypePaging from './2026-11-28-90-notes-type-paging.js';
 import * as lightningWebhooks from './2026-11-29-01-lightning-webhooks.js';
+import * as jobCheckpoint from './2026-11-29-30-job-checkpoint.js';
 
 export const MIGRATIONS: Readonly<Record<string, SatchelMigration>> = {
   '2026-11-28-01-users': users,
@@ -44,4 +45,5 @@ export const MIGRATIONS: Readonly<Record<string, SatchelMigration>> = {
   '2026-11-28-70-note-history': noteHistory,
   '2026-11-28-90-notes-type-paging': notesTypePaging,
   '2026-11-29-01-lightning-webhooks': lightningWebhooks,
+  '2026-11-29-30-job-checkpoint': jobCheckpoint,
 };
