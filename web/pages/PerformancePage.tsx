@@ -1,6 +1,12 @@
 /**
  * The performance dashboard (admin; SPEC Performance): live charts from the snapshot stream and the
  * history, the cache namespaces with clear buttons, the optimizer and the alerts.
+ *
+ * Several instances (sharing Redis): an instance picker. The snapshot stream is local to the instance
+ * that answers the page, so another instance's charts, figures, caches and alerts come from the shared
+ * store instead: its history once (`?instance=<id>`), then its snapshot polled every second. When it
+ * stops publishing the page says so (not live, since when) and dims its charts rather than leaving them
+ * frozen. The optimizer, the cache clear buttons and the report act on this instance.
  */
 import { useCallback, useEffect, useState } from 'react';
 import { api } from '../lib/api.js';
@@ -9,10 +15,12 @@ import { CacheTable } from '../components/perf/CacheTable.js';
 import { OptimizerPanel } from '../components/perf/OptimizerPanel.js';
 import { PerfCharts } from '../components/perf/PerfCharts.js';
 import { usePerfStream, type StreamStatus } from '../components/perf/usePerfStream.js';
+import { useInstanceSnapshots, type InstanceFeed, type InstanceFeedStatus } from '../components/perf/useInstanceSnapshots.js';
 import {
   appendLive,
   formatDuration,
   formatMs,
+  formatTime,
   L2_TEXT,
   PERF_RANGES,
   RANGE_LABEL,
@@ -24,6 +32,9 @@ import {
   type PerfRange,
   type PerfSnapshot,
 } from '../components/perf/model.js';
+
+/** No live points yet (one array, so the charts' memos hold). */
+const NO_POINTS: HistoryPoint[] = [];
 
 /** How often the cache table is fetched while the live stream is down. */
 const CACHE_POLL_MS = 10_000;
@@ -49,8 +60,8 @@ interface InstancesResponse {
   instances: InstanceSummary[];
 }
 
-/** Every instance publishing to the same Redis, with its headline figures (issue 9). */
-function InstancesPanel() {
+/** Every instance publishing to the same Redis, with its headline figures (issue 9), every 5 s. */
+function useInstances(): InstancesResponse | null {
   const [data, setData] = useState<InstancesResponse | null>(null);
   useEffect(() => {
     let stopped = false;
@@ -69,6 +80,19 @@ function InstancesPanel() {
       clearInterval(timer);
     };
   }, []);
+  return data;
+}
+
+interface InstanceChoice {
+  instances: InstancesResponse | null;
+  /** The instance whose figures are shown (`self` for this one). */
+  viewing: string | null;
+  /** null: this instance. */
+  onSelect: (instance: string | null) => void;
+}
+
+/** `viewedNotLive`: the chosen instance's polling sees no new figures, sooner than the list (every 5 s) does. */
+function InstancesPanel({ instances: data, viewing, onSelect, viewedNotLive }: InstanceChoice & { viewedNotLive: boolean }) {
   if (!data || (!data.shared && data.instances.length <= 1)) return null;
   return (
     <section className="card perf-section" aria-labelledby="perf-instances-title" data-testid="instances-panel">
@@ -86,26 +110,65 @@ function InstancesPanel() {
               <th scope="col" className="num">p99</th>
               <th scope="col" className="num">RSS</th>
               <th scope="col" className="num">Alerts</th>
+              <th scope="col">
+                <span className="visually-hidden">Charts</span>
+              </th>
             </tr>
           </thead>
           <tbody>
-            {data.instances.map((i) => (
-              <tr key={i.instance} data-instance={i.instance}>
-                <td>
-                  <code>{i.instance}</code>
-                  {i.self ? <span className="muted"> (this one)</span> : null}
-                </td>
-                <td className={i.live ? 'tone-ok' : 'tone-bad'}>{i.live ? 'live' : `last seen ${new Date(i.lastSeenAt).toLocaleTimeString()}`}</td>
-                <td className="num">{i.rps === undefined ? '–' : i.rps.toFixed(1)}</td>
-                <td className="num">{i.p99Ms === undefined ? '–' : formatMs(i.p99Ms)}</td>
-                <td className="num">{i.rssMb === undefined ? '–' : `${Math.round(i.rssMb)} MB`}</td>
-                <td className={`num ${i.activeAlerts ? 'tone-bad' : ''}`}>{i.activeAlerts ?? '–'}</td>
-              </tr>
-            ))}
+            {data.instances.map((i) => {
+              const live = i.live && !(viewedNotLive && viewing === i.instance);
+              return (
+                <tr key={i.instance} data-instance={i.instance} data-live={live ? 'true' : 'false'} aria-current={viewing === i.instance ? 'true' : undefined} className={viewing === i.instance ? 'row-current' : undefined}>
+                  <td>
+                    <code>{i.instance}</code>
+                    {i.self ? <span className="muted"> (this one)</span> : null}
+                  </td>
+                  <td className={live ? 'tone-ok' : 'tone-bad'}>{live ? 'live' : i.live ? 'not live' : `last seen ${new Date(i.lastSeenAt).toLocaleTimeString()}`}</td>
+                  <td className="num">{i.rps === undefined ? '–' : i.rps.toFixed(1)}</td>
+                  <td className="num">{i.p99Ms === undefined ? '–' : formatMs(i.p99Ms)}</td>
+                  <td className="num">{i.rssMb === undefined ? '–' : `${Math.round(i.rssMb)} MB`}</td>
+                  <td className={`num ${i.activeAlerts ? 'tone-bad' : ''}`}>{i.activeAlerts ?? '–'}</td>
+                  <td>
+                    {viewing === i.instance ? (
+                      <span className="muted">shown</span>
+                    ) : (
+                      <button type="button" className="button ghost small" onClick={() => onSelect(i.self ? null : i.instance)} aria-label={`Show the charts of ${i.instance}`}>
+                        Show
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              );
+            })}
           </tbody>
         </table>
       </div>
     </section>
+  );
+}
+
+/** The instance picker: shown while there is more than one instance (or another one is chosen). */
+function InstancePicker({ instances: data, viewing, onSelect }: InstanceChoice) {
+  if (!data) return null;
+  const others = data.instances.filter((i) => !i.self);
+  const chosen = viewing !== null && viewing !== data.self ? viewing : null;
+  if (others.length === 0 && chosen === null) return null;
+  // A chosen instance stays listed after it drops out of the list (it then shows as not live).
+  const listed = chosen === null || others.some((i) => i.instance === chosen) ? others : [...others, { instance: chosen, live: false }];
+  return (
+    <label className="instance-picker">
+      <span>Instance</span>
+      <select data-testid="instance-select" value={chosen ?? ''} onChange={(event) => onSelect(event.target.value === '' ? null : event.target.value)}>
+        <option value="">{data.self} (this instance)</option>
+        {listed.map((i) => (
+          <option key={i.instance} value={i.instance}>
+            {i.instance}
+            {i.live ? '' : ' (not live)'}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }
 
@@ -115,6 +178,30 @@ const STREAM_TEXT: Record<StreamStatus, string> = {
   reconnecting: 'Reconnecting…',
   closed: 'Live updates stopped',
 };
+
+const FEED_TEXT: Record<InstanceFeedStatus, string> = {
+  connecting: 'Connecting…',
+  live: 'Live (polled every second)',
+  stale: 'Not live',
+  gone: 'Not live',
+  error: 'Not reachable',
+};
+
+const FEED_DOT: Record<InstanceFeedStatus, StreamStatus> = {
+  connecting: 'connecting',
+  live: 'live',
+  stale: 'closed',
+  gone: 'closed',
+  error: 'reconnecting',
+};
+
+/** Why another instance's charts no longer move. */
+function notLiveText(instance: string, feed: InstanceFeed): string {
+  const since = feed.lastAt ? ` Its charts end at its last figures (${formatTime(feed.lastAt)}).` : '';
+  if (feed.status === 'gone') return `${instance} is not live: it no longer publishes its figures.${since}`;
+  if (feed.status === 'error') return `${instance}'s figures cannot be read: ${feed.message ?? 'the API is away'}.${since}`;
+  return `${instance} is not live: no new figures for a few seconds.${since}`;
+}
 
 function L2Badge({ state }: { state: L2State }) {
   const tone = state === 'open' ? 'bad' : state === 'half-open' ? 'warn' : state === 'closed' ? 'ok' : 'muted';
@@ -139,6 +226,24 @@ export function PerformancePage() {
   }, []);
   const stream = usePerfStream(onSnapshot);
   const streamLive = stream.status === 'live';
+
+  // Another instance, chosen in the picker (null: this one). The stream goes on for this instance.
+  const instances = useInstances();
+  const [selected, setSelected] = useState<string | null>(null);
+  const remote = selected !== null && selected !== instances?.self ? selected : null;
+  const [remoteView, setRemoteView] = useState<{ instance: string; live: HistoryPoint[]; latest: PerfSnapshot } | null>(null);
+  const onRemoteSnapshot = useCallback((snapshot: PerfSnapshot) => {
+    const point = snapshotToPoint(snapshot);
+    setRemoteView((current) => {
+      const previous = current?.instance === snapshot.instance ? current.live : [];
+      const live = Number.isFinite(point.t) ? appendLive(previous, point, RANGE_MS['15m']) : previous;
+      return { instance: snapshot.instance, live, latest: snapshot };
+    });
+  }, []);
+  const feed = useInstanceSnapshots(remote, onRemoteSnapshot);
+  const shown = remote !== null && remoteView?.instance === remote ? remoteView : null;
+  const remoteLive = remote !== null && feed.status === 'live';
+  const remoteNotLive = remote !== null && (feed.status === 'stale' || feed.status === 'gone' || feed.status === 'error');
 
   const loadCache = useCallback(async () => {
     try {
@@ -172,8 +277,11 @@ export function PerformancePage() {
     [loadCache],
   );
 
-  const l2: L2State | undefined = cache?.l2 ?? (latest?.l2 as L2State | undefined);
-  const dependencies = latest ? Object.entries(latest.dependencies) : [];
+  const shownLatest = remote === null ? latest : (shown?.latest ?? null);
+  const shownCache = remote === null ? cache : shown ? { l2: shown.latest.l2 as L2State, namespaces: Object.values(shown.latest.cache) } : null;
+  const l2: L2State | undefined = shownCache?.l2 ?? (shownLatest?.l2 as L2State | undefined);
+  const dependencies = shownLatest ? Object.entries(shownLatest.dependencies) : [];
+  const viewing = remote ?? instances?.self ?? null;
 
   return (
     <section className="page perf-page" aria-labelledby="page-title">
@@ -181,19 +289,34 @@ export function PerformancePage() {
         <div>
           <h1 id="page-title">Performance</h1>
           <p className="perf-status" data-testid="perf-status">
-            <span className={`stream-dot stream-${stream.status}`} aria-hidden="true" />
-            <span data-testid="stream-status" data-status={stream.status}>
-              {STREAM_TEXT[stream.status]}
-            </span>
-            {stream.status === 'closed' ? (
-              <button type="button" className="button ghost small" onClick={stream.reconnect}>
-                Reconnect
-              </button>
-            ) : null}
+            {remote === null ? (
+              <>
+                <span className={`stream-dot stream-${stream.status}`} aria-hidden="true" />
+                <span data-testid="stream-status" data-status={stream.status}>
+                  {STREAM_TEXT[stream.status]}
+                </span>
+                {stream.status === 'closed' ? (
+                  <button type="button" className="button ghost small" onClick={stream.reconnect}>
+                    Reconnect
+                  </button>
+                ) : null}
+              </>
+            ) : (
+              <>
+                <span className={`stream-dot stream-${FEED_DOT[feed.status]}`} aria-hidden="true" />
+                <span data-testid="instance-status" data-instance={remote} data-status={feed.status} data-live={remoteLive ? 'true' : 'false'}>
+                  <code>{remote}</code> · {FEED_TEXT[feed.status]}
+                </span>
+              </>
+            )}
             {l2 ? <L2Badge state={l2} /> : null}
-            {latest ? (
-              <span className="muted">
-                instance <code>{latest.instance}</code> · up {formatDuration(latest.process.uptimeS * 1000)}
+            {shownLatest ? (
+              <span className="muted" data-testid="perf-instance" data-instance={shownLatest.instance}>
+                instance <code>{shownLatest.instance}</code>
+                {remote === null && instances && instances.instances.length > 1 ? ' (this one)' : ''} · up {formatDuration(shownLatest.process.uptimeS * 1000)} ·{' '}
+                <span data-testid="perf-requests" data-value={shownLatest.http.totals.requests}>
+                  {shownLatest.http.totals.requests.toLocaleString('en-US')} requests
+                </span>
               </span>
             ) : null}
           </p>
@@ -209,6 +332,7 @@ export function PerformancePage() {
           ) : null}
         </div>
         <div className="perf-toolbar">
+          <InstancePicker instances={instances} viewing={viewing} onSelect={setSelected} />
           <div className="segmented" role="group" aria-label="Time range">
             {PERF_RANGES.map((r) => (
               <button
@@ -229,18 +353,39 @@ export function PerformancePage() {
             href={`/api/performance/report?format=md&range=${range}`}
             download={`satchel-performance-${range}.md`}
             data-testid="report-link"
+            title={remote === null ? undefined : `The report covers this instance (${instances?.self ?? ''})`}
           >
-            Download report
+            {remote === null ? 'Download report' : 'Download report (this instance)'}
           </a>
         </div>
       </div>
 
-      <PerfCharts range={range} live={live} streamLive={streamLive} />
-      <InstancesPanel />
-      <CacheTable cache={cache} onCleared={onCleared} />
+      {remoteNotLive && remote !== null ? (
+        <p className="perf-not-live" role="status" data-testid="instance-not-live" data-instance={remote}>
+          {notLiveText(remote, feed)}
+        </p>
+      ) : null}
+      <PerfCharts
+        range={range}
+        live={remote === null ? live : (shown?.live ?? NO_POINTS)}
+        streamLive={remote === null ? streamLive : remoteLive}
+        instance={remote ?? undefined}
+        stale={remoteNotLive}
+      />
+      <InstancesPanel instances={instances} viewing={viewing} onSelect={setSelected} viewedNotLive={remoteNotLive} />
+      <CacheTable
+        cache={shownCache}
+        onCleared={onCleared}
+        readOnlyNote={remote === null ? undefined : `The caches of ${remote}, from its latest figures. Clearing acts on the instance this page talks to: choose it above to clear.`}
+      />
+      {remote === null ? null : (
+        <p className="muted perf-local-note" data-testid="optimizer-local-note">
+          The optimizer below is this instance's ({instances?.self}); its settings and the alert thresholds apply to every instance.
+        </p>
+      )}
       <div className="perf-panels">
         <OptimizerPanel />
-        <AlertsPanel />
+        <AlertsPanel instance={remote ?? undefined} />
       </div>
     </section>
   );

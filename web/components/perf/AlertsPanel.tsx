@@ -1,8 +1,9 @@
 /**
  * Alerts (GET /api/performance/alerts, PUT …/alerts/thresholds): the active ones with when they
- * started, the recent ones with start and end, and the thresholds of every rule.
+ * started, the recent ones with start and end, and the thresholds of every rule. With `instance`, the
+ * alerts of that instance (`?instance=<id>`); the thresholds hold for every instance.
  */
-import { memo, useCallback, useEffect, useId, useState } from 'react';
+import { memo, useEffect, useId, useState } from 'react';
 import { api, ApiError } from '../../lib/api.js';
 import { NumberSettingsForm, type NumberFieldSpec } from './NumberSettingsForm.js';
 import { formatDateTime, formatDuration, formatMs, formatPercent, type Alert, type AlertsResponse, type AlertThresholds } from './model.js';
@@ -56,27 +57,36 @@ function valueText(alert: Alert): string {
   }
 }
 
-function AlertsPanelImpl() {
+function AlertsPanelImpl({ instance }: { instance?: string | undefined }) {
   const id = useId();
   const [data, setData] = useState<AlertsResponse | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [now, setNow] = useState(() => Date.now());
 
-  const load = useCallback(async () => {
-    try {
-      setData(await api.get<AlertsResponse>('/api/performance/alerts'));
-      setNow(Date.now());
-      setError(null);
-    } catch (e) {
-      setError(e instanceof ApiError ? `Could not load the alerts: ${e.userMessage}` : 'Could not load the alerts.');
-    }
-  }, []);
-
   useEffect(() => {
+    // An answer about the previous choice, arriving late, is dropped.
+    const controller = new AbortController();
+    const query = instance === undefined ? '' : `?instance=${encodeURIComponent(instance)}`;
+    const load = async () => {
+      try {
+        const body = await api.get<AlertsResponse>(`/api/performance/alerts${query}`, { signal: controller.signal });
+        if (controller.signal.aborted) return;
+        setData(body);
+        setNow(Date.now());
+        setError(null);
+      } catch (e) {
+        if (controller.signal.aborted) return;
+        setError(e instanceof ApiError ? `Could not load the alerts: ${e.userMessage}` : 'Could not load the alerts.');
+      }
+    };
+    setData(null);
     void load();
     const timer = setInterval(() => void load(), ALERTS_REFRESH_MS);
-    return () => clearInterval(timer);
-  }, [load]);
+    return () => {
+      controller.abort();
+      clearInterval(timer);
+    };
+  }, [instance]);
 
   const save = async (patch: Partial<Record<ThresholdKey, number>>) => {
     const { thresholds } = await api.put<{ thresholds: AlertThresholds }>('/api/performance/alerts/thresholds', patch);
@@ -86,7 +96,17 @@ function AlertsPanelImpl() {
   return (
     <section className="card perf-section" aria-labelledby={`${id}-title`} data-testid="alerts-panel">
       <div className="perf-section-head">
-        <h2 id={`${id}-title`}>Alerts</h2>
+        <h2 id={`${id}-title`}>
+          Alerts
+          {instance === undefined ? null : (
+            <>
+              {' '}
+              <span className="muted">
+                on <code>{instance}</code>
+              </span>
+            </>
+          )}
+        </h2>
         {data ? (
           <span className={`state-tag ${data.active.length ? 'tone-bad' : 'tone-ok'}`} data-testid="alerts-active-count">
             {data.active.length ? `${data.active.length} active` : 'All clear'}

@@ -1,7 +1,8 @@
 /**
  * The cache namespaces (GET /api/performance/cache, then live from the stream): policy, L1 fill, hit
  * rate, L1/L2 hits, L2 errors and state, with a clear button per namespace and one for all
- * (DELETE /api/performance/cache/:namespace?).
+ * (DELETE /api/performance/cache/:namespace?). Another instance's namespaces (from its snapshots) are shown
+ * without the clear buttons, which act on the instance that answers: `readOnlyNote` says so.
  */
 import { memo, useState } from 'react';
 import { api, ApiError } from '../../lib/api.js';
@@ -11,6 +12,8 @@ interface Props {
   cache: CacheResponse | null;
   /** Called with the namespaces the server cleared. */
   onCleared: (names: string[]) => void;
+  /** Shown instead of the clear buttons (another instance's figures). */
+  readOnlyNote?: string | undefined;
 }
 
 const count = (n: number) => n.toLocaleString('en-US');
@@ -25,7 +28,7 @@ function stateOf(ns: NamespaceStats): { text: string; tone: 'ok' | 'bad' | 'warn
   return { text: 'L1 + L2', tone: 'ok' };
 }
 
-function CacheTableImpl({ cache, onCleared }: Props) {
+function CacheTableImpl({ cache, onCleared, readOnlyNote }: Props) {
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [done, setDone] = useState<string | null>(null);
@@ -54,10 +57,17 @@ function CacheTableImpl({ cache, onCleared }: Props) {
     <section className="card perf-section" aria-labelledby="perf-cache-title" data-testid="cache-panel">
       <div className="perf-section-head">
         <h2 id="perf-cache-title">Caches</h2>
-        <button type="button" className="button ghost small" onClick={() => void clear()} disabled={busy !== null || rows.length === 0}>
-          Clear all
-        </button>
+        {readOnlyNote === undefined ? (
+          <button type="button" className="button ghost small" onClick={() => void clear()} disabled={busy !== null || rows.length === 0}>
+            Clear all
+          </button>
+        ) : null}
       </div>
+      {readOnlyNote === undefined ? null : (
+        <p className="muted" data-testid="cache-read-only">
+          {readOnlyNote}
+        </p>
+      )}
       {error ? (
         <p className="form-error" role="alert">
           {error}
@@ -127,16 +137,18 @@ function CacheTableImpl({ cache, onCleared }: Props) {
                       <span className={`state-tag tone-${state.tone}`}>{state.text}</span>
                     </td>
                     <td>
-                      <button
-                        type="button"
-                        className="button ghost small"
-                        onClick={() => void clear(ns.name)}
-                        disabled={busy !== null}
-                        aria-label={`Clear ${ns.name}`}
-                        data-testid="cache-clear"
-                      >
-                        {busy === ns.name ? 'Clearing…' : 'Clear'}
-                      </button>
+                      {readOnlyNote === undefined ? (
+                        <button
+                          type="button"
+                          className="button ghost small"
+                          onClick={() => void clear(ns.name)}
+                          disabled={busy !== null}
+                          aria-label={`Clear ${ns.name}`}
+                          data-testid="cache-clear"
+                        >
+                          {busy === ns.name ? 'Clearing…' : 'Clear'}
+                        </button>
+                      ) : null}
                     </td>
                   </tr>
                 );

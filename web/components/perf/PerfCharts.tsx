@@ -1,7 +1,9 @@
 /**
  * The dashboard's charts for one range. 15 min: the history once, then every live snapshot appended
  * (the parent passes them in); 1 h and 24 h: the history (10 s resolution) fetched again every 10 s —
- * and so is the 15 min history while the live stream is down.
+ * and so is the 15 min history while the live stream is down. With `instance` (another instance, chosen on
+ * the dashboard) the history is that instance's (`?instance=<id>`, from the shared store) and the live
+ * points come from polling its snapshots instead of the stream.
  */
 import { memo, useEffect, useMemo, useState } from 'react';
 import { api, ApiError } from '../../lib/api.js';
@@ -60,10 +62,18 @@ interface Props {
   live: readonly HistoryPoint[];
   /** Whether the stream is delivering: otherwise the 15 min history is polled too. */
   streamLive: boolean;
+  /** Another instance's charts (its id); this instance's when absent. */
+  instance?: string | undefined;
+  /** The chosen instance no longer publishes: the charts are drawn dimmed, marked not live. */
+  stale?: boolean;
 }
 
-function PerfChartsImpl({ range, live, streamLive }: Props) {
-  const [history, setHistory] = useState<{ range: PerfRange; points: HistoryPoint[] } | null>(null);
+function historyPath(range: PerfRange, instance: string | undefined): string {
+  return `/api/performance/history?range=${range}${instance === undefined ? '' : `&instance=${encodeURIComponent(instance)}`}`;
+}
+
+function PerfChartsImpl({ range, live, streamLive, instance, stale = false }: Props) {
+  const [history, setHistory] = useState<{ range: PerfRange; instance: string | undefined; points: HistoryPoint[] } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const poll = range !== '15m' || !streamLive;
 
@@ -72,8 +82,8 @@ function PerfChartsImpl({ range, live, streamLive }: Props) {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const load = async () => {
       try {
-        const body = await api.get<HistoryResponse>(`/api/performance/history?range=${range}`, { signal: controller.signal });
-        setHistory({ range, points: body.points });
+        const body = await api.get<HistoryResponse>(historyPath(range, instance), { signal: controller.signal });
+        setHistory({ range, instance, points: body.points });
         setError(null);
       } catch (e) {
         if (controller.signal.aborted) return;
@@ -86,9 +96,10 @@ function PerfChartsImpl({ range, live, streamLive }: Props) {
       controller.abort();
       clearTimeout(timer);
     };
-  }, [range, poll]);
+  }, [range, poll, instance]);
 
-  const base = history?.range === range ? history.points : [];
+  const loaded = history !== null && history.range === range && history.instance === instance;
+  const base = loaded ? history.points : [];
   const { points, liveCount } = useMemo(
     () => (range === '15m' ? mergeLive(base, live, RANGE_MS['15m']) : { points: base, liveCount: 0 }),
     [range, base, live],
@@ -137,7 +148,14 @@ function PerfChartsImpl({ range, live, streamLive }: Props) {
           {error}
         </p>
       ) : null}
-      <div className="perf-charts" data-testid="perf-charts" data-range={range} data-loaded={history?.range === range ? 'true' : 'false'}>
+      <div
+        className={`perf-charts${stale ? ' perf-charts-stale' : ''}`}
+        data-testid="perf-charts"
+        data-range={range}
+        data-loaded={loaded ? 'true' : 'false'}
+        data-instance={instance ?? ''}
+        data-live={stale ? 'false' : 'true'}
+      >
         <UPlotChart testId="chart-rps" title="Requests per second" series={RPS_SERIES} data={data.rps} format={perSecond} axisFormat={formatNumber} attrs={liveAttrs} />
         <UPlotChart testId="chart-latency" title="Latency" series={LATENCY_SERIES} data={data.latency} format={formatMs} axisFormat={formatNumber} />
         <UPlotChart testId="chart-errors" title="Server error rate (5xx)" series={ERROR_SERIES} data={data.errors} format={percentOf100} axisFormat={formatNumber} />
