@@ -197,7 +197,9 @@ export async function startSatchel(config: Config, options: StartOptions = {}): 
 
   // Lightning: dev node (preimages in the database) or LND; a watcher moves stored invoices out of pending.
   const lightningClock = options.lightningClock ? { clock: options.lightningClock } : {};
-  const lightning = await openLightningBackend(config, { devInvoiceStore: new SqlDevInvoiceStore(database.db), ...lightningClock });
+  // The dev node's records are written with the invoice rows that refer to them (one commit for both).
+  const devInvoiceStore = new SqlDevInvoiceStore(database.db);
+  const lightning = await openLightningBackend(config, { devInvoiceStore, ...lightningClock });
   // Payment webhooks: queued once by whichever instance moves an invoice to paid, sent by any instance.
   const webhooks = new PaymentWebhooks({
     store: new SqlWebhookStore(database.db),
@@ -210,6 +212,7 @@ export async function startSatchel(config: Config, options: StartOptions = {}): 
     onError: (error, context) => report(context, error),
   });
   const invoiceStore = new SqlInvoiceStore(database.db, {
+    devRecords: devInvoiceStore,
     onPaid: (paymentHash) => void webhooks.invoicePaid(paymentHash).catch((error: unknown) => report('queueing a payment webhook failed', error)),
   });
   const invoiceWatcher = new InvoiceWatcher({

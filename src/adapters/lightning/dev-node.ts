@@ -66,6 +66,7 @@ function freshRandom(size: number): Uint8Array {
 
 export class DevLightningNode implements LightningBackend, SimulatedPayments {
   readonly kind = 'dev' as const;
+  readonly createsLocally = true;
   readonly pubkey: string;
   readonly signer: Bolt11Signer;
   private readonly encoder: Bolt11Encoder;

@@ -58,6 +58,11 @@ export interface SettlementEvent {
 
 export interface LightningBackend {
   readonly kind: LightningBackendKind;
+  /**
+   * True when creating an invoice waits for nothing remote (the dev node: it signs here and keeps its
+   * records in the app's own storage), so storing, not the backend, is what a bulk creation waits for.
+   */
+  readonly createsLocally?: boolean;
   nodeInfo(): Promise<NodeInfo>;
   createInvoice(request: CreateInvoiceRequest): Promise<CreatedInvoice>;
   lookupInvoice(paymentHash: string): Promise<InvoiceLookup>;

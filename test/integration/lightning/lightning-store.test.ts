@@ -73,6 +73,45 @@ describe.each(DIALECTS)('Lightning storage (%s)', (dialect) => {
     expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled']);
   });
 
+  describe('paired (as main.ts wires them): dev-node records written with the invoice rows', () => {
+    const preimageRows = async (hash: string) =>
+      (await t.db.selectFrom('lightning_preimages').select('state').where('payment_hash', '=', hash).execute()).length;
+
+    it('keeps a record until an insertMany writes it with the rows in one transaction; a failed one writes neither', async () => {
+      await user('pair-u1');
+      const devStore = new SqlDevInvoiceStore(t.db);
+      const store = new SqlInvoiceStore(t.db, { devRecords: devStore });
+      const node = nodeOver(devStore);
+      const created = await node.createInvoice({ amountMsat: 3000, memo: 'paired' });
+      expect(await preimageRows(created.paymentHash)).toBe(0);
+      const row = invoice('pair-u1', { paymentHash: created.paymentHash, bolt11: created.bolt11 });
+      // An unknown owner fails the transaction: neither the invoice row nor the record is stored...
+      await expect(store.insertMany([{ ...row, userId: 'nobody' }])).rejects.toThrow();
+      expect(await preimageRows(created.paymentHash)).toBe(0);
+      expect(await store.get('nobody', row.id)).toBeNull();
+      // ...and the record is kept for the next one.
+      await store.insertMany([row]);
+      expect(await preimageRows(created.paymentHash)).toBe(1);
+      expect((await store.get('pair-u1', row.id))?.paymentHash).toBe(created.paymentHash);
+      expect(await node.preimageOf(created.paymentHash)).toHaveLength(64);
+    });
+
+    it('writes kept records before a read or a move of the dev store, and unclaimed ones within a second', async () => {
+      const devStore = new SqlDevInvoiceStore(t.db);
+      new SqlInvoiceStore(t.db, { devRecords: devStore });
+      const node = nodeOver(devStore);
+      const read = await node.createInvoice({ amountMsat: 4000 });
+      const canceled = await node.createInvoice({ amountMsat: 5000 });
+      await node.cancelInvoice(canceled.paymentHash);
+      expect(await node.lookupInvoice(canceled.paymentHash)).toEqual({ status: 'canceled' });
+      expect(await node.lookupInvoice(read.paymentHash)).toEqual({ status: 'pending' });
+      const unclaimed = await node.createInvoice({ amountMsat: 6000 });
+      expect(await preimageRows(unclaimed.paymentHash)).toBe(0);
+      await new Promise((resolve) => setTimeout(resolve, 1_200));
+      expect(await preimageRows(unclaimed.paymentHash)).toBe(1);
+    });
+  });
+
   it('stores invoices, reads msat beyond 2^53 exactly, and moves them out of pending once', async () => {
     await user('store-u1');
     const store = new SqlInvoiceStore(t.db);

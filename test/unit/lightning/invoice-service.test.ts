@@ -201,6 +201,64 @@ describe('InvoiceService', () => {
   });
 });
 
+describe('InvoiceService: a partial bulk on a backend that creates locally (dev node)', () => {
+  /** Records each insertMany call; `failFrom` makes that call and later ones fail. */
+  class ChunkedStore extends MemoryInvoiceStore {
+    readonly calls: number[] = [];
+    failFrom = Infinity;
+    override async insertMany(invoices: readonly Invoice[]) {
+      this.calls.push(invoices.length);
+      if (this.calls.length >= this.failFrom) throw new Error('disk full');
+      await super.insertMany(invoices);
+    }
+  }
+
+  function progressive(failFrom = Infinity) {
+    const { node } = setup();
+    const store = new ChunkedStore();
+    store.failFrom = failFrom;
+    const service = new InvoiceService({ backend: node, store, validator: countingValidator(), clock: new FakeClock() });
+    return { node, store, service };
+  }
+
+  const items = (n: number) => Array.from({ length: n }, (_, i) => ({ amountSat: i + 1 }));
+
+  it('stores rows as they are made, in chunks, and reports each one stored', async () => {
+    const { node, store, service } = progressive();
+    expect(node.createsLocally).toBe(true);
+    const report = await service.createBulk('u1', items(300));
+    expect(report).toMatchObject({ created: 300, failed: 0 });
+    expect(store.calls.length).toBeGreaterThan(1);
+    expect(Math.max(...store.calls)).toBeLessThanOrEqual(300 - 1);
+    expect(store.rows.map((r) => r.id).sort()).toEqual(report.results.map((r) => r.invoice!.id).sort());
+  });
+
+  it('reports the rows a failed store could not take as failed items, and keeps those it took', async () => {
+    const { store, service } = progressive(2);
+    const report = await service.createBulk('u1', items(300));
+    expect(report.created).toBe(store.rows.length);
+    expect(report.created).toBeGreaterThan(0);
+    expect(report.failed).toBe(300 - store.rows.length);
+    const stored = new Set(store.rows.map((r) => r.id));
+    for (const result of report.results) {
+      if (result.ok) expect(stored.has(result.invoice!.id)).toBe(true);
+      else expect(result.errors).toEqual([{ code: 'internal', message: 'The invoice could not be stored' }]);
+    }
+  });
+
+  it('fails the request when the store took nothing', async () => {
+    const { store, service } = progressive(1);
+    await expect(service.createBulk('u1', items(300))).rejects.toThrow('disk full');
+    expect(store.rows).toHaveLength(0);
+  });
+
+  it('stores an atomic bulk at once', async () => {
+    const { store, service } = progressive();
+    expect((await service.createBulk('u1', items(300), 'atomic')).created).toBe(300);
+    expect(store.calls).toEqual([300]);
+  });
+});
+
 describe('checkAmountMsat', () => {
   it.each([
     ['"5"', '5', 'wrong_type'],

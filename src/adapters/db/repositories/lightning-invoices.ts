@@ -7,8 +7,9 @@ import { sql } from 'kysely';
 import type { Invoice, InvoiceListQuery, InvoicePage } from '../../../domain/lightning/invoices.js';
 import type { PendingInvoice } from '../../../domain/lightning/invoice-watcher.js';
 import { decodeCursor, toPage } from '../cursor.js';
-import { inChunks } from '../dialect.js';
+import { ROWS_PER_INSERT } from '../dialect.js';
 import type { Db, LightningInvoiceStatus } from '../schema.js';
+import { insertRows } from './lightning-insert.js';
 
 const COLUMNS = [
   'id',
@@ -82,14 +83,12 @@ function toRow(invoice: Invoice) {
   };
 }
 
-/** Multi-row INSERTs of ≤ 500 rows, in one transaction (the caller's when given one). */
+/** Multi-row INSERTs of ≤ 500 rows (SQL compiled once, see lightning-insert.ts), in one transaction (the caller's when given one). */
 export async function insertInvoices(db: Db, invoices: readonly Invoice[]): Promise<void> {
   if (invoices.length === 0) return;
-  const write = async (trx: Db) => {
-    for (const chunk of inChunks(invoices)) await trx.insertInto('lightning_invoices').values(chunk.map(toRow)).execute();
-  };
-  if (db.isTransaction || invoices.length <= 500) return write(db);
-  return db.transaction().execute(write);
+  const rows = invoices.map(toRow);
+  if (db.isTransaction || rows.length <= ROWS_PER_INSERT) return insertRows(db, 'lightning_invoices', rows);
+  return db.transaction().execute((trx) => insertRows(trx, 'lightning_invoices', rows));
 }
 
 export async function getInvoice(db: Db, userId: string, id: string): Promise<Invoice | null> {

@@ -4,8 +4,8 @@
  */
 import { sql } from 'kysely';
 import type { DevInvoiceRecord } from '../../lightning/dev-invoice-store.js';
-import { inChunks } from '../dialect.js';
 import type { Db, DevInvoiceStateName } from '../schema.js';
+import { insertRows } from './lightning-insert.js';
 
 function toRow(record: DevInvoiceRecord) {
   return {
@@ -24,9 +24,9 @@ function toRow(record: DevInvoiceRecord) {
   };
 }
 
-/** Multi-row INSERTs; a payment hash already stored fails the statement (as the port requires). */
+/** Multi-row INSERTs (SQL compiled once); a payment hash already stored fails the statement (as the port requires). */
 export async function insertPreimages(db: Db, records: readonly DevInvoiceRecord[]): Promise<void> {
-  for (const chunk of inChunks(records)) await db.insertInto('lightning_preimages').values(chunk.map(toRow)).execute();
+  await insertRows(db, 'lightning_preimages', records.map(toRow));
 }
 
 export async function getPreimage(db: Db, paymentHash: string): Promise<DevInvoiceRecord | undefined> {
