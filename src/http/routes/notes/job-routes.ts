@@ -6,6 +6,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { JobService } from '../../../domain/jobs/job-service.js';
+import { openEventStream } from '../../event-stream.js';
 import { principalOf } from '../auth/routes.js';
 import { jobParams } from './schemas.js';
 
@@ -27,25 +28,17 @@ export function registerJobRoutes(app: FastifyInstance, jobs: JobService, option
     const stop = new AbortController();
     streams.add(stop);
     request.raw.on('close', () => stop.abort());
-    reply.hijack();
-    const raw = reply.raw;
-    raw.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      'x-content-type-options': 'nosniff',
-      'x-accel-buffering': 'no',
-    });
+    const stream = openEventStream(reply);
     try {
       for await (const view of jobs.watch(userId, request.params.id, { signal: stop.signal, ...(options.eventsIntervalMs ? { intervalMs: options.eventsIntervalMs } : {}) })) {
         if (stop.signal.aborted) break;
-        raw.write(`event: job\ndata: ${JSON.stringify(view)}\n\n`);
+        stream.send('job', view);
       }
     } catch (error) {
       request.log.warn({ err: error }, 'job event stream ended by an error');
     } finally {
       streams.delete(stop);
-      raw.end();
+      stream.raw.end();
     }
   });
 }

@@ -15,6 +15,7 @@ import type { PerfMonitor } from '../../../perf/monitor.js';
 import type { SharedPerfSettings } from '../../../perf/shared-settings.js';
 import type { CacheOptimizer, OptimizerSettings } from '../../../perf/optimizer.js';
 import { buildReport, reportMarkdown } from '../../../perf/report.js';
+import { openEventStream } from '../../event-stream.js';
 import { sendProblem } from '../../plugins/problem-errors.js';
 import { alertThresholdsBody, instanceQuery, namespaceParams, optimizerBody, rangeQuery, reportQuery } from './schemas.js';
 
@@ -90,21 +91,12 @@ export default async function performanceRoutes(app: FastifyInstance, deps: Perf
   );
 
   app.get('/api/performance/stream', { config: admin }, async (request, reply) => {
-    reply.hijack();
-    const raw = reply.raw;
-    raw.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      'x-content-type-options': 'nosniff',
-      'x-accel-buffering': 'no',
-    });
+    const stream = openEventStream(reply);
+    const raw = stream.raw;
     raw.write(': connected\n\n');
     const first = monitor.latest();
-    if (first) raw.write(`event: snapshot\ndata: ${JSON.stringify(first)}\n\n`);
-    const unsubscribe = monitor.subscribe((snapshot) => {
-      raw.write(`event: snapshot\ndata: ${JSON.stringify(snapshot)}\n\n`);
-    });
+    if (first) stream.send('snapshot', first);
+    const unsubscribe = monitor.subscribe((snapshot) => stream.send('snapshot', snapshot));
     streams.add(raw);
     request.raw.on('close', () => {
       unsubscribe();
