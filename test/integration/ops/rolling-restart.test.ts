@@ -79,6 +79,24 @@ function startLoad(base: string, token: string, concurrency: number) {
   };
 }
 
+/** Requests the instance has answered besides its own health and metrics (its /metrics, read directly). */
+async function loadServed(instance: ServeProcess): Promise<number> {
+  const text = await (await fetch(`${instance.url}/metrics`)).text();
+  let served = 0;
+  for (const [, labels, count] of text.matchAll(/^satchel_http_request_duration_seconds_count\{([^}]*)\} (\d+)/gm)) {
+    if (!/route="\/(metrics|api\/health)"/.test(labels!)) served += Number(count);
+  }
+  return served;
+}
+
+async function waitUntil(condition: () => Promise<boolean>, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
+    await sleep(100);
+  }
+}
+
 async function api(base: string, method: string, path: string, body?: unknown, token?: string) {
   const response = await fetch(`${base}${path}`, {
     method,
@@ -181,8 +199,11 @@ describe('two instances behind nginx on one PostgreSQL and one Redis', () => {
       expect(ended.ms).toBeLessThan(9000);
       await instance.start();
       // The documented procedure: nginx leaves a failed instance alone for fail_timeout; only then is
-      // it sure to send it requests again, so the next instance may go.
+      // it sure to send it requests again, so the next instance may go. On a loaded machine that may
+      // take longer: also wait until the instance has answered some of the load through nginx.
+      const before = await loadServed(instance);
       await sleep(FAIL_TIMEOUT_MS + 500);
+      await waitUntil(async () => (await loadServed(instance)) >= before + 20, 20_000, `load reaching ${instance.url} through nginx`);
     }
     const outcomes = await load.stop();
 
