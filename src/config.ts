@@ -33,7 +33,8 @@ export interface Config {
   /** syncIntervalS: background wallet re-sync period (WALLET_SYNC_INTERVAL_S, default 600; 0 = off). */
   chain: { backend: ChainBackendKind; esploraUrl: string; electrumUrl?: string; syncIntervalS: number };
   lightning:
-    | { backend: 'dev' }
+    /** signingThreads: LIGHTNING_SIGNING_THREADS, worker threads the dev node signs bulks on (unset = by core count). */
+    | { backend: 'dev'; signingThreads?: number }
     | { backend: 'lnd'; restUrl: string; macaroonHex: string; tlsCertPath?: string };
   /**
    * TRUST_PROXY: X-Forwarded-For/-Proto are believed only from these peers (addresses, CIDRs, or
@@ -156,7 +157,9 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
             macaroonHex,
             ...(env.LND_TLS_CERT_PATH ? { tlsCertPath: env.LND_TLS_CERT_PATH } : {}),
           }
-        : { backend: 'dev' },
+        : env.LIGHTNING_SIGNING_THREADS
+          ? { backend: 'dev', signingThreads: integer(env, 'LIGHTNING_SIGNING_THREADS', 0, 0, 64) }
+          : { backend: 'dev' },
     cacheMemoryMb: integer(env, 'CACHE_MEMORY_MB', 64, 1, 65536),
     webhookAllowPrivate: flag(env, 'WEBHOOK_ALLOW_PRIVATE'),
     instanceId: env.INSTANCE_ID || `${process.pid}`,

@@ -65,6 +65,13 @@ describe('loadConfig', () => {
     expect(config.lightning).toMatchObject({ backend: 'lnd', restUrl: 'https://127.0.0.1:8080' });
   });
 
+  it('lets LIGHTNING_SIGNING_THREADS set the dev node\'s signing threads (0 = inline), and names it when bad', () => {
+    expect(loadConfig({ LIGHTNING_SIGNING_THREADS: '3' }).lightning).toEqual({ backend: 'dev', signingThreads: 3 });
+    expect(loadConfig({ LIGHTNING_SIGNING_THREADS: '0' }).lightning).toEqual({ backend: 'dev', signingThreads: 0 });
+    expect(() => loadConfig({ LIGHTNING_SIGNING_THREADS: 'many' })).toThrow(/LIGHTNING_SIGNING_THREADS/);
+    expect(() => loadConfig({ LIGHTNING_SIGNING_THREADS: '65' })).toThrow(/LIGHTNING_SIGNING_THREADS/);
+  });
+
   it('trusts X-Forwarded-* from no peer unless TRUST_PROXY lists the proxies (addresses, CIDRs, proxy-addr names)', () => {
     expect(loadConfig({}).trustProxy).toBeUndefined();
     expect(loadConfig({ TRUST_PROXY: '' }).trustProxy).toBeUndefined();

@@ -10,6 +10,7 @@ import { Kysely, PostgresDialect, SqliteDialect, sql, type SqliteDatabase } from
 import { LRUCache } from 'lru-cache';
 import pg from 'pg';
 import type { DialectName } from './dialect.js';
+import { startSqliteCheckpointer } from './sqlite-checkpointer.js';
 import type { Schema } from './schema.js';
 
 export type DatabaseConfig = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
@@ -86,23 +87,27 @@ function withStatementCache(connection: SQLite.Database, max = 256): SqliteDatab
 }
 
 function openSqlite(file: string): Database {
-  if (file !== ':memory:' && !file.startsWith('file:')) mkdirSync(dirname(file), { recursive: true });
+  const isPath = file !== ':memory:' && !file.startsWith('file:');
+  if (isPath) mkdirSync(dirname(file), { recursive: true });
   const connection = new SQLite(file);
   connection.pragma('journal_mode = WAL');
   // WAL + NORMAL: durable across application crashes, may lose the last commits on power loss.
   connection.pragma('synchronous = NORMAL');
-  // In WAL + NORMAL the fsyncs happen at checkpoints. SQLite's default checkpoints every 1,000 pages
-  // (4 MB); on bulk writes (imports, bulk invoices) those fsyncs were half the cost of a row on this VM's
-  // disk (bench/results/bulk-invoices.json). Every 10,000 pages (~40 MB of WAL) halves it; durability
-  // is unchanged, the WAL file just grows larger between checkpoints.
+  // In WAL + NORMAL the fsyncs happen at checkpoints, which a worker thread runs (sqlite-checkpointer.ts)
+  // so that no commit on the main thread waits for one. This connection's own automatic checkpoint is
+  // the fallback should the worker fall behind: every 10,000 pages (~40 MB of WAL), not SQLite's 1,000.
   connection.pragma('wal_autocheckpoint = 10000');
   connection.pragma('foreign_keys = ON');
   connection.pragma('busy_timeout = 5000');
+  const checkpointer = isPath ? startSqliteCheckpointer(file) : undefined;
   const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: withStatementCache(connection) }) });
   return {
     db,
     dialect: 'sqlite',
-    close: () => db.destroy(),
+    close: async () => {
+      await checkpointer?.stop();
+      await db.destroy();
+    },
     ping: async () => {
       await sql`select 1`.execute(db);
     },

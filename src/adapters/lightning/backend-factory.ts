@@ -24,5 +24,12 @@ export async function openLightningBackend(
     const { restUrl, macaroonHex, tlsCertPath } = config.lightning;
     return LndBackend.open({ restUrl, macaroonHex, ...(tlsCertPath ? { tlsCertPath } : {}), ...clock });
   }
-  return DevLightningNode.open({ dataDir: config.dataDir, network: config.network, store: deps.devInvoiceStore, ...clock });
+  const { signingThreads } = config.lightning;
+  return DevLightningNode.open({
+    dataDir: config.dataDir,
+    network: config.network,
+    store: deps.devInvoiceStore,
+    ...(signingThreads === undefined ? {} : { signingThreads }),
+    ...clock,
+  });
 }

@@ -238,9 +238,21 @@ export function signingDigest(hrp: string, words: readonly number[]): Uint8Array
   return sha256(message);
 }
 
-export function encodeBolt11(invoice: UnsignedBolt11, signer: Bolt11Signer): string {
-  const hrp = bolt11HumanReadablePart(invoice.network, invoice.amountMsat);
-  const words = dataWords(invoice);
+/** An invoice checked and laid out for signing: its human-readable part and its data words. */
+export interface PreparedBolt11 {
+  hrp: string;
+  /** Timestamp and tagged fields as 5-bit words (see dataWords). */
+  words: number[];
+}
+
+/** Everything of encoding but the signature; throws Bolt11EncodeError on an invoice BOLT 11 cannot carry. */
+export function prepareBolt11(invoice: UnsignedBolt11): PreparedBolt11 {
+  return { hrp: bolt11HumanReadablePart(invoice.network, invoice.amountMsat), words: dataWords(invoice) };
+}
+
+/** Signs a prepared invoice and bech32-encodes it (appends the signature's words to `prepared.words`). */
+export function signPreparedBolt11(prepared: PreparedBolt11, signer: Bolt11Signer): string {
+  const { hrp, words } = prepared;
   const { signature, recoveryId } = signer.sign(signingDigest(hrp, words));
   if (signature.length !== 64 || !Number.isInteger(recoveryId) || recoveryId < 0 || recoveryId > 3) {
     throw new Bolt11EncodeError(`signer ${signer.name} returned a malformed signature`);
@@ -250,4 +262,8 @@ export function encodeBolt11(invoice: UnsignedBolt11, signer: Bolt11Signer): str
   sig[64] = recoveryId;
   for (const w of bech32.toWords(sig)) words.push(w);
   return bech32.encode(hrp, words, false);
+}
+
+export function encodeBolt11(invoice: UnsignedBolt11, signer: Bolt11Signer): string {
+  return signPreparedBolt11(prepareBolt11(invoice), signer);
 }

@@ -17,10 +17,10 @@ export type BulkInvoiceMode = 'partial' | 'atomic';
 export const MAX_BULK_INVOICES = 1_000;
 /**
  * Backend calls in flight during a bulk creation. LND: each call is a REST round trip to the node, 8 keep
- * it busy without flooding it. The dev node signs in a worker thread while this thread stores rows
- * (synchronously on SQLite, ~10 ms for a flush of PROGRESSIVE_ROWS): 256 in flight keep ~25 ms of signing
- * queued for the worker, so it is not left idle while a flush is written (64 left it idle ~15–20 % of the
- * time, measured with its event-loop utilization; 0.72 → 0.82 of raw signing on a quiet machine).
+ * it busy without flooding it. The dev node signs in worker threads while this thread stores rows
+ * (synchronously on SQLite, ~10 ms for a flush of PROGRESSIVE_ROWS): 256 in flight keep signing queued
+ * while a flush is written (64 left a single signing thread idle ~15–20 % of the time; 512 and 1,000
+ * were no faster with two).
  */
 export const DEFAULT_BULK_CONCURRENCY: Readonly<Record<LightningBackend['kind'], number>> = { lnd: 8, dev: 256 };
 
@@ -75,12 +75,12 @@ async function eachBounded<T>(items: readonly T[], limit: number, task: (item: T
 
 /**
  * Rows a progressive bulk stores at a time: small enough that storing overlaps the signing of the next
- * ones, large enough that commits stay few. On SQLite each commit writes every page it dirtied to the
- * WAL, about a page a row for each random-key hash index, and every ~10,000 WAL pages a checkpoint stalls
- * the writer for ~100 ms: 4 commits a request of 1,000 checkpoint about half as often as 8 (measured:
- * 256 rows → a stall every ~5 requests, 128 → every 2–4; 512 gained nothing more over a longer tail).
+ * ones, large enough that commits stay few (on SQLite each commit writes every page it dirtied to the WAL,
+ * about a page a row for each random-key hash index; 128 and 512 measured no better).
  */
 const PROGRESSIVE_ROWS = 256;
+/** Rows per write once fewer than PROGRESSIVE_ROWS invoices are left to make: what waits at the end is written after all signing. */
+const TAIL_ROWS = 64;
 
 /**
  * Stores invoices as they are made: once at least `rows` are waiting, what a turn of the event loop made
@@ -94,8 +94,12 @@ class RowWriter {
   private scheduled = false;
   private failure: { error: unknown } | undefined;
 
+  private added = 0;
+
   constructor(
     private readonly store: InvoiceStore,
+    /** Invoices the bulk will make at most. */
+    private readonly expected: number,
     private readonly rows = PROGRESSIVE_ROWS,
   ) {}
 
@@ -105,7 +109,10 @@ class RowWriter {
 
   add(invoice: Invoice): void {
     this.waiting.push(invoice);
-    if (this.waiting.length >= this.rows && !this.scheduled) {
+    this.added++;
+    // Near the end, flush smaller: rows still waiting when the last invoice is made are written with nothing left to overlap.
+    const threshold = this.expected - this.added < this.rows ? TAIL_ROWS : this.rows;
+    if (this.waiting.length >= threshold && !this.scheduled) {
       this.scheduled = true;
       setImmediate(() => this.flush());
     }
@@ -233,7 +240,7 @@ export class InvoiceService {
   ): Promise<{ failed: boolean; fatal?: unknown }> {
     // An object, not two lets: the workers set these, and TypeScript's narrowing would not see it.
     const run: { failed: boolean; fatal?: unknown } = { failed: false };
-    const writer = progressive ? new RowWriter(this.deps.store) : undefined;
+    const writer = progressive ? new RowWriter(this.deps.store, todo.length) : undefined;
     await eachBounded(
       todo,
       this.concurrency,

@@ -14,7 +14,18 @@ export function msatView(msat: bigint | null): MsatView {
 }
 
 export function invoiceView(invoice: Invoice) {
-  return {
+  const view: {
+    id: string;
+    paymentHash: string;
+    bolt11: string;
+    amountMsat: MsatView;
+    memo: string;
+    createdAt: string;
+    expiresAt: string;
+    status: Invoice['status'];
+    settledAt?: string;
+    amountPaidMsat?: MsatView;
+  } = {
     id: invoice.id,
     paymentHash: invoice.paymentHash,
     bolt11: invoice.bolt11,
@@ -23,9 +34,11 @@ export function invoiceView(invoice: Invoice) {
     createdAt: invoice.createdAt.toISOString(),
     expiresAt: invoice.expiresAt.toISOString(),
     status: invoice.status,
-    ...(invoice.settledAt ? { settledAt: invoice.settledAt.toISOString() } : {}),
-    ...(invoice.amountPaidMsat !== null ? { amountPaidMsat: msatView(invoice.amountPaidMsat) } : {}),
   };
+  // Assigned, not spread in: a bulk answer builds 1,000 of these.
+  if (invoice.settledAt) view.settledAt = invoice.settledAt.toISOString();
+  if (invoice.amountPaidMsat !== null) view.amountPaidMsat = msatView(invoice.amountPaidMsat);
+  return view;
 }
 
 export function bulkReportView(report: BulkInvoiceReport) {
