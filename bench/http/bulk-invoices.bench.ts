@@ -183,15 +183,15 @@ writeReport({
       'record and its invoice row stored, the watcher told.',
     'Raw = encodeBolt11 of one fixed invoice with the same signer kind: signing dominates, so the ratio shows ' +
       'what everything else costs.',
-    'The dev node signs in a worker thread (256 invoices in flight), so signing (worker) and storing (main thread) ' +
-      'overlap on a second core; the "no database" row shows what the rest of the path costs. A partial bulk on the ' +
-      'dev node stores its rows as they are made, 256 at a time, and each flush writes the dev-node records and the ' +
-      'invoice rows in ONE transaction (before: a commit per 16 records while signing, then all invoice rows after ' +
-      'it, with the worker idle). Each row write goes through SQL compiled once per row count. What is left on the ' +
-      'main thread is mostly SQLite itself: 8 b-tree inserts per invoice (two random-key payment-hash indexes) at ' +
-      '~30–40 µs CPU an invoice here, and the WAL pages each commit writes, which bring a ~100 ms checkpoint ' +
-      'every few requests (the spread between rounds). SQLite runs with reused prepared ' +
-      'statements and wal_autocheckpoint = 10000.',
+    'The dev node signs on worker threads (one per core, here 2, at nice +10 so the main thread has priority; 256 ' +
+      'invoices in flight, 32 a message), so the no-database row can pass 1.0: signing is spread over both cores ' +
+      'while raw is one thread. With storage the main thread is the limit: per invoice it spends ~75–80 µs of CPU ' +
+      '(about half of it SQLite: 8 b-tree inserts and the commit) against ~110 µs of signing spread over the ' +
+      'threads, and the process uses ~210 µs of CPU an invoice on 2 cores. A partial bulk stores its rows as they ' +
+      'are made, 256 at a time (64 near the end), each flush writing the dev-node records and the invoice rows ' +
+      'in ONE transaction through SQL compiled once per row count. WAL checkpoints run on a worker thread ' +
+      '(src/adapters/db/sqlite-checkpointer.ts): before, a ~50–100 ms checkpoint fsync stalled a commit every few ' +
+      'requests on the main thread.',
     'The machine is shared: the ratios are measured in the same run, but a neighbour loading the 2 cores moves ' +
       'them (the worker and the main thread then compete for a core).',
   ],

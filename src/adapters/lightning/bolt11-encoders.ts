@@ -85,7 +85,10 @@ export interface ThreadedEncoderOptions {
   prefer: SignerPreference;
   /** Signing threads (default 1). Batches go to the thread with the fewest invoices in hand. */
   threads?: number;
-  /** Invoices a message carries: small enough that signing and storing overlap (default 16). */
+  /**
+   * Invoices a message carries (default 32): small enough that signing and storing overlap, large enough
+   * that the main thread is not woken too often (16 measured ~5 % slower over HTTP with two threads).
+   */
   batchSize?: number;
   /** Flushes smaller than this are signed inline (default 8). */
   minThreaded?: number;
@@ -122,7 +125,7 @@ export class ThreadedBolt11Encoder implements Bolt11Encoder {
 
   constructor(private readonly options: ThreadedEncoderOptions) {
     this.threads = new Array<SigningThread | undefined>(Math.max(1, options.threads ?? 1)).fill(undefined);
-    this.batchSize = options.batchSize ?? 16;
+    this.batchSize = options.batchSize ?? 32;
     this.minThreaded = options.minThreaded ?? 8;
   }
 
