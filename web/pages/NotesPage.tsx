@@ -384,10 +384,15 @@ export function NotesPage() {
             ))}
           </tbody>
         </table>
-        {!loading && items.length === 0 && <p className="muted">{q ? 'No note matches.' : 'No notes yet. Add them on a wallet’s transactions or import a file.'}</p>}
+        {!loading && items.length === 0 && (
+          <p className="muted">
+            {/* A search of 1–2 characters reads a stretch of notes a page: an empty page may still go on. */}
+            {next ? 'No match in the newest notes searched so far.' : q ? 'No note matches.' : 'No notes yet. Add them on a wallet’s transactions or import a file.'}
+          </p>
+        )}
         {next && (
           <button className="button ghost" onClick={() => void load(next)} disabled={loading}>
-            Load more
+            {items.length === 0 ? 'Search older notes' : 'Load more'}
           </button>
         )}
       </div>

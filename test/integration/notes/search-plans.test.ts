@@ -83,4 +83,47 @@ describe.each(DIALECTS)('note search plans (%s)', (dialect) => {
       expect(seen, `${q}${type ? ` type=${type}` : ''}: every match once, newest first`).toEqual(expected);
     }
   });
+
+  it('walks a term no index can bound a stretch of notes a page: short pages go on from where they stopped', async () => {
+    const user = await createUser(t.db);
+    const total = 1_000;
+    // Oldest first, in batches of 100 with their own timestamp. The matches are batches apart, so no sample
+    // of 128 notes (PostgreSQL's plan) ever holds two of them: the term stays rare, walked on both engines.
+    const rare = new Set([3, 450, 998]);
+    const labels = Array.from({ length: total }, (_, i) => `item${pad(i)}${rare.has(i) ? ' zq' : ''}`);
+    for (let batch = 0; batch < 10; batch++) {
+      const part = labels.slice(batch * 100, batch * 100 + 100);
+      await upsertNotes(t.db, dialect, user.id, part.map((l) => ({ type: 'tx' as const, ref: randomBytes(32).toString('hex'), label: l })), 20_000 + batch);
+    }
+    const walk = async (q: string, limit: number) => {
+      const pages: string[][] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await listNotes(t.db, dialect, user.id, { limit, q, walkNotes: 100, ...(cursor ? { cursor } : {}) });
+        pages.push(page.items.map((n) => n.label));
+        cursor = page.next;
+      } while (cursor);
+      return pages;
+    };
+    // The list's own order: by batch, then by id within one (ids follow the upsert's order, not `labels`').
+    const newestFirst = (await listNotes(t.db, dialect, user.id, { limit: 2_000 })).items.map((n) => n.label);
+    expect(newestFirst).toHaveLength(total);
+
+    // Rare: each page tests at most 100 notes, so 1,000 notes take 10 pages, most of them empty.
+    const rarePages = await walk('ZQ', 2);
+    expect(rarePages.flat()).toEqual(newestFirst.filter((l) => l.endsWith(' zq')));
+    expect(rarePages.length).toBeGreaterThanOrEqual(10);
+    expect(rarePages.filter((p) => p.length === 0).length).toBeGreaterThanOrEqual(6);
+    expect(Math.max(...rarePages.map((p) => p.length))).toBeLessThanOrEqual(2);
+
+    // In no note at all: still bounded, every page empty, and the walk ends.
+    const none = await walk('q7', 5);
+    expect(none.flat()).toEqual([]);
+    expect(none.length).toBeGreaterThanOrEqual(10);
+
+    // Frequent: the stretch holds a full page, as before.
+    const frequent = await walk('m0', 20);
+    expect(frequent.flat()).toEqual(newestFirst);
+    expect(frequent.slice(0, -1).every((p) => p.length === 20)).toBe(true);
+  });
 });

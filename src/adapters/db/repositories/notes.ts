@@ -11,7 +11,7 @@
  */
 import { CompiledQuery, sql, type SqlBool } from 'kysely';
 import { applyDraft, sameValues, type Note, type NoteDraft, type NoteType, type NoteValues, type UpsertOutcome } from '../../../domain/notes/types.js';
-import { decodeCursor, toPage, type Page } from '../cursor.js';
+import { decodeCursor, encodeCursor, toPage, type Page } from '../cursor.js';
 import { toFlag, type DialectName } from '../dialect.js';
 import type { Db, NoteRow } from '../schema.js';
 import {
@@ -22,6 +22,7 @@ import {
   planLabelSearch,
   rowsPerUpsert,
   upsertStatement,
+  WALK_NOTES_PER_PAGE,
   type GivenFields,
   type LabelSearch,
   type UpsertRow,
@@ -227,6 +228,8 @@ export interface NoteListOptions {
   type?: NoteType;
   cursor?: string;
   limit: number;
+  /** Notes a search no index can bound tests per page (default WALK_NOTES_PER_PAGE; tests set it small). */
+  walkNotes?: number;
 }
 
 /** Newest first, keyset-paged on (created_at, id); a search when `q` is given. */
@@ -267,8 +270,27 @@ export async function listNotes(
     }
     return query.orderBy('n.created_at', 'desc').orderBy('n.id', 'desc').limit(limit).execute();
   };
+  const keyOf = (n: Note) => ({ createdAt: n.createdAt, id: n.id });
+  if (search?.kind === 'walk') {
+    // The last note this page may test; none when fewer are left, and the walk runs to the end.
+    const stop = await stopOfWalk(db, userId, options.type, after, options.walkNotes ?? WALK_NOTES_PER_PAGE);
+    if (stop) {
+      const condition = sql<SqlBool>`${search.condition} and (n.created_at, n.id) >= (${stop.created_at}, ${stop.id})`;
+      const rows = (await select({ kind: 'walk', condition }, after, options.limit + 1)).map(toNote);
+      // Short or empty, the page goes on from where the walk stopped.
+      return rows.length > options.limit ? toPage(rows, options.limit, keyOf) : { items: rows, next: encodeCursor({ createdAt: Number(stop.created_at), id: Number(stop.id) }) };
+    }
+  }
   const rows: NoteRow[] = await select(search, after, options.limit + 1);
-  return toPage(rows.map(toNote), options.limit, (n) => ({ createdAt: n.createdAt, id: n.id }));
+  return toPage(rows.map(toNote), options.limit, keyOf);
+}
+
+/** The `walkNotes`-th newest note of the owner (of `type`) before `after`, or undefined when fewer are left. */
+async function stopOfWalk(db: Db, userId: string, type: NoteType | undefined, after: { createdAt: number; id: number } | undefined, walkNotes: number) {
+  let query = db.selectFrom('notes').select(['created_at', 'id']).where('user_id', '=', userId);
+  if (type !== undefined) query = query.where('type', '=', type);
+  if (after !== undefined) query = query.where((eb) => eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(after.createdAt, after.id)));
+  return query.orderBy('created_at', 'desc').orderBy('id', 'desc').offset(walkNotes - 1).limit(1).executeTakeFirst();
 }
 
 /** Case-insensitive substring search on labels, newest first (see notes-search.ts). */
