@@ -6,7 +6,7 @@
  */
 import { type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startE2eServer, type SatchelE2eServer } from '../helpers/e2e-server.js';
+import { jsonOk, openSignedInPage, signInAdmin, startE2eServer, type SatchelE2eServer } from '../helpers/e2e-server.js';
 
 const USERNAME = 'perf_admin';
 const PASSWORD = 'watching the charts move 42';
@@ -35,31 +35,7 @@ beforeAll(async () => {
 
 afterAll(() => server?.close());
 
-async function json(response: Response): Promise<Record<string, unknown>> {
-  const body = (await response.json()) as Record<string, unknown>;
-  if (!response.ok) throw new Error(`${response.status}: ${JSON.stringify(body)}`);
-  return body;
-}
-
-/** Registers the first account (the admin) once and signs in: the bearer token and the session cookie. */
-let registered = false;
-async function signInAdmin(): Promise<{ token: string; cookie: string }> {
-  const headers = { 'content-type': 'application/json' };
-  const credentials = JSON.stringify({ username: USERNAME, password: PASSWORD });
-  if (!registered) {
-    const body = await json(await fetch(`${baseUrl}/api/auth/register`, { method: 'POST', headers, body: credentials }));
-    expect(body.user).toMatchObject({ username: USERNAME, role: 'admin' });
-    registered = true;
-  }
-  const response = await fetch(`${baseUrl}/api/auth/login`, { method: 'POST', headers, body: credentials });
-  const cookie = response.headers
-    .getSetCookie()
-    .map((c) => /^satchel_session=([^;]+)/.exec(c)?.[1])
-    .find(Boolean);
-  const body = await json(response);
-  if (!cookie || typeof body.token !== 'string') throw new Error('login gave no session cookie or token');
-  return { token: body.token, cookie };
-}
+const signIn = () => signInAdmin(baseUrl, { username: USERNAME, password: PASSWORD });
 
 /** Real requests in a loop (two at a time) until stopped; counts answers by status. */
 function startTraffic(token: string): { stop: () => Promise<Record<number, number>> } {
@@ -89,16 +65,9 @@ function startTraffic(token: string): { stop: () => Promise<Record<number, numbe
 
 describe('performance dashboard', () => {
   it('the dashboard draws live charts from real traffic', async () => {
-    const { token, cookie } = await signInAdmin();
+    const { token, cookie } = await signIn();
     const traffic = startTraffic(token);
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    await context.addCookies([{ name: 'satchel_session', value: cookie, url: baseUrl, httpOnly: true, sameSite: 'Lax' }]);
-    const page = await context.newPage();
-    const problems: string[] = [];
-    page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
-    page.on('console', (message) => {
-      if (message.type() === 'error') problems.push(`console: ${message.text()}`);
-    });
+    const { context, page, problems } = await openSignedInPage(browser, baseUrl, cookie);
     let stopped = false;
     try {
       await page.goto(`${baseUrl}/performance`);
@@ -157,7 +126,7 @@ describe('performance dashboard', () => {
       await page.locator('[data-testid="cache-row"][data-namespace="validate:address"][data-size="0"]').waitFor({ timeout: 10_000 });
       expect(await row.getByTestId('cache-size').textContent()).toMatch(/^0 \//);
       // The server agrees.
-      const cache = (await json(await fetch(`${baseUrl}/api/performance/cache`, { headers: { authorization: `Bearer ${token}` } }))) as {
+      const cache = (await jsonOk(await fetch(`${baseUrl}/api/performance/cache`, { headers: { authorization: `Bearer ${token}` } }))) as {
         namespaces: Array<{ name: string; l1: { size: number } }>;
       };
       expect(cache.namespaces.find((ns) => ns.name === 'validate:address')?.l1.size).toBe(0);
@@ -170,12 +139,8 @@ describe('performance dashboard', () => {
   }, 90_000);
 
   it('switches the range and drives the optimizer and alert thresholds', async () => {
-    const { cookie } = await signInAdmin();
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    await context.addCookies([{ name: 'satchel_session', value: cookie, url: baseUrl, httpOnly: true, sameSite: 'Lax' }]);
-    const page = await context.newPage();
-    const problems: string[] = [];
-    page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+    const { cookie } = await signIn();
+    const { context, page, problems } = await openSignedInPage(browser, baseUrl, cookie);
     try {
       await page.goto(`${baseUrl}/performance`);
       await page.locator('[data-testid="chart-rps"] canvas').first().waitFor({ timeout: 15_000 });

@@ -10,7 +10,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { startSatchel, type Satchel } from '../../src/main.js';
-import { startE2eServer, type SatchelE2eServer } from '../helpers/e2e-server.js';
+import { jsonOk, openSignedInPage, signInAdmin, startE2eServer, type SatchelE2eServer } from '../helpers/e2e-server.js';
 import { startRedis, type RedisServerHandle } from '../helpers/redis-server.js';
 
 const A = 'dash-a';
@@ -45,27 +45,8 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-async function json(response: Response): Promise<Record<string, unknown>> {
-  const body = (await response.json()) as Record<string, unknown>;
-  if (!response.ok) throw new Error(`${response.status}: ${JSON.stringify(body)}`);
-  return body;
-}
-
-/** Registers the first account (the admin) on A and signs in there: bearer token and session cookie. */
-async function signInAdmin(): Promise<{ token: string; cookie: string }> {
-  const headers = { 'content-type': 'application/json' };
-  const credentials = JSON.stringify({ username: USERNAME, password: PASSWORD });
-  const registered = await json(await fetch(`${baseUrl}/api/auth/register`, { method: 'POST', headers, body: credentials }));
-  expect(registered.user).toMatchObject({ username: USERNAME, role: 'admin' });
-  const response = await fetch(`${baseUrl}/api/auth/login`, { method: 'POST', headers, body: credentials });
-  const cookie = response.headers
-    .getSetCookie()
-    .map((c) => /^satchel_session=([^;]+)/.exec(c)?.[1])
-    .find(Boolean);
-  const body = await json(response);
-  if (!cookie || typeof body.token !== 'string') throw new Error('login gave no session cookie or token');
-  return { token: body.token, cookie };
-}
+/** The first account, registered and signed in on A: the admin. */
+const signIn = () => signInAdmin(baseUrl, { username: USERNAME, password: PASSWORD });
 
 /** Validation requests to B only (two at a time, a short pause each), counted, until stopped. */
 function trafficOnB(token: string): { answered: () => number; stop: () => Promise<Record<number, number>> } {
@@ -113,17 +94,10 @@ const dataset = (page: Page, testId: string, key: string) =>
 
 describe('performance dashboard with several instances', () => {
   it("shows B's charts and figures on a page served by A, and says when B stops", async () => {
-    const { token, cookie } = await signInAdmin();
+    const { token, cookie } = await signIn();
     const traffic = trafficOnB(token);
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    await context.addCookies([{ name: 'satchel_session', value: cookie, url: baseUrl, httpOnly: true, sameSite: 'Lax' }]);
-    const page = await context.newPage();
-    const problems: string[] = [];
-    page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
-    page.on('console', (message) => {
-      // A 404 for B's figures once B has gone is expected (the page shows it); nothing else is.
-      if (message.type() === 'error' && !message.text().includes('404')) problems.push(`console: ${message.text()}`);
-    });
+    // A 404 for B's figures once B has gone is expected (the page shows it); nothing else is.
+    const { context, page, problems } = await openSignedInPage(browser, baseUrl, cookie, { expectedConsole: (text) => text.includes('404') });
     let stopped = false;
     try {
       await page.goto(`${baseUrl}/performance`);
@@ -158,7 +132,7 @@ describe('performance dashboard with several instances', () => {
       const shownRequests = async () => Number(await dataset(page, 'perf-requests', 'value'));
       await page.waitForFunction((n) => Number(document.querySelector<HTMLElement>('[data-testid="perf-requests"]')?.dataset.value) >= n, answeredBefore, { timeout: 10_000 });
       const ofB = await shownRequests();
-      const aNow = (await json(await fetch(`${baseUrl}/api/performance/metrics`, { headers: { authorization: `Bearer ${token}` } }))) as {
+      const aNow = (await jsonOk(await fetch(`${baseUrl}/api/performance/metrics`, { headers: { authorization: `Bearer ${token}` } }))) as {
         instance: string;
         http: { totals: { requests: number } };
       };

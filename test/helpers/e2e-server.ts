@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Browser, BrowserContext } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { startSatchel, type Satchel } from '../../src/main.js';
@@ -88,6 +88,59 @@ export async function signUp(context: BrowserContext, credentials: { username: s
   const login = await context.request.post('/api/auth/login', { data: credentials });
   expect(login.status()).toBe(200);
   return { token: ((await login.json()) as { token: string }).token };
+}
+
+/** The JSON body of a fetch() answer; throws with the status and body when it is not 2xx. */
+export async function jsonOk(response: Response): Promise<Record<string, unknown>> {
+  const body = (await response.json()) as Record<string, unknown>;
+  if (!response.ok) throw new Error(`${response.status}: ${JSON.stringify(body)}`);
+  return body;
+}
+
+const registeredAdmins = new Set<string>();
+
+/**
+ * Registers the first account of the server at `baseUrl` (the admin) once per run, and signs in over
+ * HTTP: the bearer token and the session cookie, for a browser context and for fetch() alike.
+ */
+export async function signInAdmin(baseUrl: string, credentials: { username: string; password: string }): Promise<{ token: string; cookie: string }> {
+  const headers = { 'content-type': 'application/json' };
+  const body = JSON.stringify(credentials);
+  const key = `${baseUrl} ${credentials.username}`;
+  if (!registeredAdmins.has(key)) {
+    const registered = await jsonOk(await fetch(`${baseUrl}/api/auth/register`, { method: 'POST', headers, body }));
+    expect(registered.user).toMatchObject({ username: credentials.username, role: 'admin' });
+    registeredAdmins.add(key);
+  }
+  const response = await fetch(`${baseUrl}/api/auth/login`, { method: 'POST', headers, body });
+  const cookie = response.headers
+    .getSetCookie()
+    .map((c) => /^satchel_session=([^;]+)/.exec(c)?.[1])
+    .find(Boolean);
+  const login = await jsonOk(response);
+  if (!cookie || typeof login.token !== 'string') throw new Error('login gave no session cookie or token');
+  return { token: login.token, cookie };
+}
+
+/**
+ * A 1280 × 900 page signed in with the session `cookie`, and the problems it shows: every page error,
+ * and every console error `expectedConsole` does not let through. Close `context` when done.
+ */
+export async function openSignedInPage(
+  browser: Browser,
+  baseUrl: string,
+  cookie: string,
+  options: { expectedConsole?: (text: string) => boolean } = {},
+): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  await context.addCookies([{ name: 'satchel_session', value: cookie, url: baseUrl, httpOnly: true, sameSite: 'Lax' }]);
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error' && !options.expectedConsole?.(message.text())) problems.push(`console: ${message.text()}`);
+  });
+  return { context, page, problems };
 }
 
 function ensureWebBuilt(): void {

@@ -93,7 +93,6 @@ class RowWriter {
   private writing: Promise<void> = Promise.resolve();
   private scheduled = false;
   private failure: { error: unknown } | undefined;
-
   private added = 0;
 
   constructor(

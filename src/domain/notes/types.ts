@@ -155,19 +155,13 @@ export interface NoteImportReport {
  * instance killed) resumes after it instead of from the start, and its report counts as one run's
  * would. Batches are counted, so a resume needs the same batch size (else it starts over).
  */
-export interface ImportCheckpoint {
+export interface ImportCheckpoint extends Pick<NoteImportReport, 'imported' | 'updated' | 'unchanged' | 'failed' | 'errors' | 'errorCount'> {
   /** Batches read and settled: written, or failed. */
   batches: number;
   batchSize: number;
   /** Rows read and bytes consumed by then (progress). */
   rows: number;
   bytes: number;
-  imported: number;
-  updated: number;
-  unchanged: number;
-  failed: number;
-  errors: NoteImportError[];
-  errorCount: number;
   /** The import's act in the note history: a resumed run writes under it (undo takes both runs). */
   changeId?: number;
 }
